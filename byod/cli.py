@@ -1,0 +1,104 @@
+"""The ``byod`` command: run a job, list jobs, and look at what a run wrote."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Sequence
+
+from byod.errors import ByodError
+
+DESCRIPTION = """byod turns raw text into LLM training data on Spark (local or a cluster).
+
+examples:
+  byod run c4_arxiv                                 run the main job on the sample data
+  byod run c4_arxiv --config my.yaml output=/tmp/o  a config file plus overrides
+  byod jobs                                         list the jobs byod can find
+  byod validate out/c4_arxiv/mds                    check every shard of an MDS dataset
+  byod inspect out/c4_arxiv/mds --tokenizer DIR     counts, columns and the first samples decoded
+  byod report out/c4_arxiv                          re-render report.html from report.json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="byod", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="store_true", help="print byod's version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run a job from jobs/ on the active or a local Spark session",
+                         description="Run a job from jobs/ on the active Spark session, or on a local one. "
+                                     "Settings come from the job's defaults, then --config, then key=value.")
+    run.add_argument("job", help="job name, e.g. c4_arxiv (see `byod jobs`)")
+    run.add_argument("--config", help="YAML file with the job's settings")
+    run.add_argument("overrides", nargs="*", metavar="key=value", help="settings that win over the file, "
+                     "e.g. output=/tmp/out overwrite=true")
+    sub.add_parser("jobs", help="list the jobs byod can find")
+    report = sub.add_parser("report", help="re-render report.html from a run's report.json")
+    report.add_argument("output", help="the run's output folder (holding report.json)")
+    validate = sub.add_parser("validate", help="check an MDS dataset: shards, hashes, sample counts")
+    validate.add_argument("mds", help="folder holding index.json")
+    validate.add_argument("--vocab-size", type=int, default=None, help="token ids must be below this")
+    inspect = sub.add_parser("inspect", help="print shard/sample counts, columns, and decode samples")
+    inspect.add_argument("mds", help="folder holding index.json")
+    inspect.add_argument("--tokenizer", default=None, help="tokenizer folder/file/name to decode tokens")
+    inspect.add_argument("-n", "--samples", type=int, default=3, help="samples to print (default 3)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from byod.runner import run_job
+
+    report = run_job(args.job, config=args.config, overrides=args.overrides)
+    from byod.progress import summary_text
+
+    print(summary_text(report))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from byod import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "jobs":
+            from byod.runner import available_jobs
+
+            for name, path in available_jobs().items():
+                print(f"{name}\t{path}")
+            return 0
+        if args.command == "report":
+            from byod.report_html import render_report
+
+            print(render_report(args.output))
+            return 0
+        if args.command == "validate":
+            from byod.mds.check import validate_dataset
+
+            print(json.dumps(validate_dataset(args.mds, vocab_size=args.vocab_size), indent=2))
+            return 0
+        if args.command == "inspect":
+            from byod.mds.check import inspect_dataset
+
+            print(inspect_dataset(args.mds, tokenizer=args.tokenizer, samples=args.samples))
+            return 0
+    except ByodError as error:
+        print(f"byod: error: {error}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

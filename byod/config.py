@@ -1,0 +1,118 @@
+"""Job configuration: a dataclass schema, a YAML file and ``key=value`` overrides, validated up front.
+
+Every mistake is one line that names the key and where it came from, raised before Spark starts.
+YAML is read by OmegaConf, whose loader derives from ``yaml.SafeLoader`` (no arbitrary objects).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import is_dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence, TypeVar
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
+
+from byod.errors import ConfigError
+
+T = TypeVar("T")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$")
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _explain(error: OmegaConfBaseException, where: str) -> ConfigError:
+    key = getattr(error, "full_key", None) or getattr(error, "key", None) or "?"
+    if isinstance(error, ConfigKeyError):
+        return ConfigError(f"{where}: unknown key '{key}'")
+    if isinstance(error, ValidationError):
+        return ConfigError(f"{where}: key '{key}': {_first_line(error)}")
+    return ConfigError(f"{where}: key '{key}': {_first_line(error)}")
+
+
+def parse_overrides(overrides: Sequence[str] | Mapping[str, Any] | None) -> DictConfig:
+    """Turn ``["a.b=1", "c=x"]`` (or ``{"a.b": 1}``) into a config; malformed items are errors."""
+    if overrides is None:
+        return OmegaConf.create({})
+    if isinstance(overrides, Mapping):
+        items = [f"{k}={v}" if not isinstance(v, (list, dict)) else None for k, v in overrides.items()]
+        merged = OmegaConf.create({})
+        for (key, value), item in zip(overrides.items(), items):
+            if not isinstance(key, str) or not _KEY.match(key):
+                raise ConfigError(f"override: '{key}' is not a valid key (expected name or dotted.name)")
+            if item is None:
+                OmegaConf.update(merged, key, value, force_add=True)
+            else:
+                merged = OmegaConf.merge(merged, OmegaConf.from_dotlist([item]))
+        return merged
+    dotlist = []
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise ConfigError(f"override '{item}': expected key=value (for example output=/tmp/out)")
+        key = item.split("=", 1)[0].strip()
+        if not _KEY.match(key):
+            raise ConfigError(f"override '{item}': '{key}' is not a valid key (expected name or dotted.name)")
+        dotlist.append(item)
+    try:
+        return OmegaConf.from_dotlist(dotlist)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"override: {_first_line(error)}") from None
+
+
+def load_config(schema: type[T], path: str | Path | None = None,
+                overrides: Sequence[str] | Mapping[str, Any] | None = None) -> T:
+    """Merge schema defaults, the YAML file and the overrides; return a typed, read-only config."""
+    if not is_dataclass(schema):
+        raise TypeError(f"schema must be a dataclass type, got {schema!r}")
+    merged = OmegaConf.structured(schema)
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"config file {file} does not exist")
+        try:
+            loaded = OmegaConf.load(file)
+        except Exception as error:  # yaml.YAMLError and OmegaConf grammar errors alike
+            raise ConfigError(f"{file}: not valid YAML: {_first_line(error)}") from None
+        if not isinstance(loaded, DictConfig):
+            raise ConfigError(f"{file}: expected a mapping at the top level")
+        try:
+            merged = OmegaConf.merge(merged, loaded)
+        except OmegaConfBaseException as error:
+            raise _explain(error, str(file)) from None
+    extra = parse_overrides(overrides)
+    try:
+        merged = OmegaConf.merge(merged, extra)
+    except OmegaConfBaseException as error:
+        raise _explain(error, "command-line override") from None
+    try:
+        missing = sorted(OmegaConf.missing_keys(merged))
+    except OmegaConfBaseException as error:
+        raise _explain(error, str(path or "config")) from None
+    if missing:
+        raise ConfigError(f"{path or 'config'}: missing value for key '{missing[0]}'")
+    OmegaConf.set_readonly(merged, True)
+    return merged  # type: ignore[return-value]
+
+
+def to_plain(config: Any) -> Any:
+    """The config as plain dicts and lists, for the report and for stage constructors."""
+    if isinstance(config, DictConfig) or OmegaConf.is_config(config):
+        return OmegaConf.to_container(config, resolve=True)
+    return config
+
+
+def construct(factory: Any, kwargs: Mapping[str, Any], *, key: str, origin: str) -> Any:
+    """Build a stage from the config section ``key``; a bad name or value is a ConfigError naming it."""
+    try:
+        return factory(**dict(kwargs))
+    except TypeError as error:
+        message = _first_line(error)
+        match = re.search(r"unexpected keyword argument '(\w+)'", message)
+        if match:
+            raise ConfigError(f"{origin}: unknown key '{key}.{match.group(1)}'") from None
+        raise ConfigError(f"{origin}: key '{key}': {message}") from None
+    except ValueError as error:
+        raise ConfigError(f"{origin}: key '{key}': {_first_line(error)}") from None

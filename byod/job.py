@@ -1,0 +1,172 @@
+"""What every job script shares: config parsing, input checks, output folder, pipeline run, report.
+
+A job script declares a ``Config`` dataclass and a ``run(cfg, ctx)`` function that composes stages;
+:func:`main` turns ``spark-submit jobs/<job>.py [--config F] [key=value ...]`` into a call of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import fsspec
+
+from byod.config import load_config, to_plain
+from byod.errors import ByodError, InputError, OutputExistsError
+from byod.pipeline import Pipeline, PipelineResult
+from byod.report import RunReport
+from byod.stages.base import Stage
+
+log = logging.getLogger("byod")
+
+
+@dataclass
+class SourceSpec:
+    """One input of a job: a reader ``format``, its ``paths`` and reader ``options``."""
+
+    name: str = "docs"
+    format: str = "jsonl"
+    paths: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path or path.startswith("file://")
+
+
+def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
+    """Fail before Spark starts when a local input path matches nothing; describe every input."""
+    described = []
+    for index, spec in enumerate(sources):
+        if spec.format == "table":
+            described.append({"name": spec.name, "format": spec.format, "paths": list(spec.paths)})
+            continue
+        if not spec.paths:
+            raise InputError(f"{origin}: key 'sources[{index}].paths' is empty for source '{spec.name}'")
+        total_bytes, files = 0, 0
+        for path in spec.paths:
+            if spec.format == "hf" and not _is_local(path):
+                continue
+            if _is_local(path) and spec.format != "hf":
+                local = path.removeprefix("file://")
+                matches = glob.glob(local, recursive=True)
+                if not matches:
+                    raise InputError(f"source '{spec.name}': input path {path} does not exist")
+                for match in matches:
+                    fs, _ = fsspec.core.url_to_fs(match)
+                    found = fs.find(match) if fs.isdir(match) else [match]
+                    files += len(found)
+                    total_bytes += sum(fs.size(f) or 0 for f in found)
+        described.append({"name": spec.name, "format": spec.format, "paths": list(spec.paths),
+                          "files": files, "bytes": total_bytes})
+    if described and all(d.get("files", 1) > 0 and d.get("bytes", 1) == 0 for d in described):
+        raise InputError("every input file is empty: nothing to do")
+    return described
+
+
+def prepare_output(output: str, overwrite: bool) -> None:
+    """Refuse a non-empty output folder unless ``overwrite``; then clear what a run writes there."""
+    fs, root = fsspec.core.url_to_fs(output)
+    if fs.exists(root) and fs.ls(root):
+        if not overwrite:
+            raise OutputExistsError(f"output {output} is not empty; pass overwrite=true to replace it")
+        for name in ("report.json", "report.html", "quarantine", "_work", "mds"):
+            target = f"{root.rstrip('/')}/{name}"
+            if fs.exists(target):
+                fs.rm(target, recursive=True)
+    fs.makedirs(root, exist_ok=True)
+
+
+class JobContext:
+    """A running job: its config, output folder, Spark session and report."""
+
+    def __init__(self, job: str, config: Any, origin: str):
+        self.job = job
+        self.config = config
+        self.origin = origin
+        self.output = str(config.output).rstrip("/")
+        self.report = RunReport(job=job, config=to_plain(config))
+        self._spark = None
+
+    @property
+    def work_dir(self) -> str:
+        return f"{self.output}/_work"
+
+    @property
+    def spark(self):
+        if self._spark is None:
+            from byod.spark import get_spark
+
+            self._spark = get_spark(conf=to_plain(getattr(self.config, "spark_conf", None)) or None,
+                                    progress=bool(getattr(self.config, "progress", False)))
+        return self._spark
+
+    def read_sources(self, sources: Sequence[Any]):
+        """One document frame from every configured source (see :mod:`byod.sources`)."""
+        from byod.sources import read_source
+
+        frames = [read_source(self.spark, {"name": s.name, "format": s.format, "paths": list(s.paths),
+                                           **to_plain(s.options)}, work_dir=self.work_dir)
+                  for s in sources]
+        docs = frames[0]
+        for frame in frames[1:]:
+            docs = docs.unionByName(frame, allowMissingColumns=True)
+        return docs
+
+    def run_pipeline(self, docs, stages: Sequence[Stage]) -> PipelineResult:
+        result = Pipeline(stages).run(docs, work_dir=self.work_dir, quarantine_dir=f"{self.output}/quarantine",
+                                      report=self.report)
+        if result.counts["totals"]["in"] == 0:
+            raise InputError("no documents were read from the inputs: nothing to do")
+        return result
+
+    def finish(self) -> dict[str, Any]:
+        return self.report.write(self.output, spark_version=self.spark.version)
+
+
+def parse_args(job: str, argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=f"jobs/{job}.py", description=f"Run the byod job {job}.")
+    parser.add_argument("--config", help="YAML file with the job's settings (defaults apply to the rest)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="settings that win over the file")
+    return parser.parse_args(argv)
+
+
+Plan = Callable[[Any, str], Any]
+Run = Callable[[Any, JobContext, Any], dict[str, Any]]
+
+
+def execute(job: str, schema: type, plan: Plan, run: Run, *, config: str | None = None,
+            overrides: Any = None) -> dict[str, Any]:
+    """Validate everything that can be validated (config, stages, inputs, output), then run.
+
+    ``plan(cfg, origin)`` builds the stages from the config before Spark starts, so a bad stage
+    parameter is a one-line error; ``run(cfg, ctx, planned)`` does the work and returns the report.
+    """
+    origin = config or "defaults"
+    cfg = load_config(schema, config, overrides)
+    planned = plan(cfg, origin)
+    ctx = JobContext(job, cfg, origin)
+    if hasattr(cfg, "sources"):
+        ctx.report.inputs = check_inputs(cfg.sources, origin)
+    prepare_output(ctx.output, bool(getattr(cfg, "overwrite", False)))
+    return run(cfg, ctx, planned)
+
+
+def main(job: str, schema: type, plan: Plan, run: Run, argv: Sequence[str] | None = None) -> int:
+    """Entry point of a job script: one-line errors and exit code 2 for anything the user can fix."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(job, argv if argv is not None else sys.argv[1:])
+    try:
+        report = execute(job, schema, plan, run, config=args.config, overrides=args.overrides)
+    except ByodError as error:
+        print(f"byod: error: {error}", file=sys.stderr)
+        return 2
+    totals = report["totals"]
+    output = report.get("run", {}).get("config", {}).get("output", "?")
+    print(f"byod {job}: {totals['in']} documents in, {totals['kept']} kept, {totals['dropped']} dropped, "
+          f"{totals['rejected']} rejected -> {output}")
+    return 0

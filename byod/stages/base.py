@@ -1,0 +1,140 @@
+"""The stage contract: a frozen dataclass of parameters whose call maps a DataFrame to a DataFrame.
+
+A *filter* never removes rows itself inside a :class:`byod.pipeline.Pipeline`: it computes one string
+column (:data:`byod.columns.STAGE_REASON`), a reason code or null, and the pipeline folds it into
+``drop_reason`` (first reason wins), persists the annotated frame once and counts drops by reason from
+data. Used alone (``df.transform(GopherQualityFilter())``) a filter drops the rows it flags, or, with
+``keep_all=True``, keeps every row and leaves the reason in ``drop_reason`` for analysis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from byod.columns import DROP_REASON, DROP_STAGE, REJECT_REASON, SOURCE, STAGE_REASON, TEXT
+from byod.errors import SchemaError
+
+_SAVED_REASON = "_byod_saved_reason"
+
+
+def _json_safe(value: Any) -> Any:
+    """Parameters as the report stores them: plain JSON values, anything else by its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_json_safe(v) for v in value]
+        return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _json_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return repr(value)
+
+
+def live_condition(df: DataFrame) -> Column:
+    """True for rows still in play: not rejected by a reader and not dropped by an earlier stage."""
+    condition = F.lit(True)
+    if REJECT_REASON in df.columns:
+        condition = condition & F.col(REJECT_REASON).isNull()
+    if DROP_REASON in df.columns:
+        condition = condition & F.col(DROP_REASON).isNull()
+    return condition
+
+
+def live_text(df: DataFrame, column: str = TEXT) -> Column:
+    """The text of live rows and null elsewhere, so a UDF spends no time on rows already out."""
+    return F.when(live_condition(df), F.col(column))
+
+
+def require_columns(df: DataFrame, stage: str, *columns: str) -> None:
+    """Fail before any Spark job when an input column is missing (PySpark's transformSchema idea)."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{stage} needs column(s) {missing}; the frame has {df.columns}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stage:
+    """Base of every stage: parameters are dataclass fields; ``__call__`` maps a frame to a frame."""
+
+    #: True when the stage reads its input more than once (dedup's rounds, writers): the pipeline
+    #: persists the annotated frame before it so nothing upstream is computed twice.
+    needs_materialized_input: ClassVar[bool] = False
+
+    @property
+    def name(self) -> str:
+        """The name the report uses for this stage."""
+        return type(self).__name__
+
+    def params(self) -> dict[str, Any]:
+        """The stage's parameters as JSON values, stored in the report beside its counts."""
+        return {f.name: _json_safe(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def stats(self, annotated: DataFrame) -> dict[str, Any]:
+        """Extra report figures computed from the persisted annotated frame (override to add some)."""
+        return {}
+
+    def __call__(self, df: DataFrame) -> DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.name} must implement __call__")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filter(Stage):
+    """Base of the stages that drop documents: a subclass implements :meth:`annotate` only.
+
+    Args:
+        keep_all: analysis mode when used alone: keep every row and leave the reason in ``drop_reason``.
+        sources: apply the rule only to documents of these sources (None: all); others pass untouched.
+    """
+
+    keep_all: bool = False
+    sources: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.sources is not None:
+            if isinstance(self.sources, str) or not all(isinstance(s, str) for s in self.sources):
+                raise TypeError(f"{self.name}: sources must be a list of source names, got {self.sources!r}")
+            object.__setattr__(self, "sources", tuple(self.sources))
+
+    def annotate(self, df: DataFrame) -> DataFrame:  # pragma: no cover - abstract
+        """Return ``df`` plus :data:`STAGE_REASON` (a reason code or null); may rewrite ``text``.
+
+        Rows that are not live (see :func:`live_condition`) must get a null reason and keep their text.
+        """
+        raise NotImplementedError(f"{self.name} must implement annotate")
+
+    def fold(self, df: DataFrame) -> DataFrame:
+        """Annotate and fold this stage's reason into ``drop_reason``/``drop_stage`` (first reason wins)."""
+        in_scope = F.col(SOURCE).isin(list(self.sources)) if self.sources is not None else None
+        if in_scope is not None:
+            # Rows of other sources look dropped to annotate(), so it neither scores nor rewrites them.
+            saved = F.col(DROP_REASON) if DROP_REASON in df.columns else F.lit(None).cast("string")
+            df = (df.withColumn(_SAVED_REASON, saved)
+                  .withColumn(DROP_REASON, F.when(in_scope, saved).otherwise(F.coalesce(saved, F.lit("_"))))
+                  )
+        annotated = self.annotate(df)
+        if in_scope is not None:
+            annotated = (annotated.withColumn(STAGE_REASON, F.when(in_scope, F.col(STAGE_REASON)))
+                         .withColumn(DROP_REASON, F.col(_SAVED_REASON)).drop(_SAVED_REASON))
+            df = df.drop(_SAVED_REASON)
+        previous = F.col(DROP_REASON) if DROP_REASON in df.columns else F.lit(None).cast("string")
+        previous_stage = F.col(DROP_STAGE) if DROP_STAGE in df.columns else F.lit(None).cast("string")
+        reason = F.col(STAGE_REASON)
+        return (
+            annotated.withColumn(DROP_STAGE, F.when(previous.isNull() & reason.isNotNull(), F.lit(self.name))
+                                 .otherwise(previous_stage))
+            .withColumn(DROP_REASON, F.coalesce(previous, reason))
+            .drop(STAGE_REASON)
+        )
+
+    def __call__(self, df: DataFrame) -> DataFrame:
+        folded = self.fold(df)
+        if self.keep_all:
+            return folded
+        return folded.filter(F.col(DROP_REASON).isNull()).drop(DROP_REASON, DROP_STAGE)

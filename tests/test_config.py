@@ -1,0 +1,78 @@
+"""Job config: defaults, YAML, overrides, and one-line errors naming the key and the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from byod.config import load_config, parse_overrides
+from byod.errors import ConfigError
+
+
+@dataclass
+class Inner:
+    max_seq_len: int = 2048
+    bos_text: str = ""
+
+
+@dataclass
+class Schema:
+    output: str = "out"
+    overwrite: bool = False
+    inner: Inner = field(default_factory=Inner)
+    paths: list[str] = field(default_factory=lambda: ["a"])
+
+
+def test_defaults_file_and_overrides_merge_in_order(tmp_path):
+    file = tmp_path / "job.yaml"
+    file.write_text("output: /data/out\ninner:\n  max_seq_len: 512\n")
+    cfg = load_config(Schema, file, ["inner.max_seq_len=1024", "overwrite=true", "paths=[x,y]"])
+    assert cfg.output == "/data/out"
+    assert cfg.inner.max_seq_len == 1024
+    assert cfg.overwrite is True
+    assert list(cfg.paths) == ["x", "y"]
+    assert cfg.inner.bos_text == ""
+
+
+@pytest.mark.parametrize(
+    "yaml_text, overrides, message",
+    [
+        ("outptu: x\n", [], "job.yaml: unknown key 'outptu'"),
+        ("inner:\n  max_seq_len: lots\n", [], "job.yaml: key 'inner.max_seq_len'"),
+        ("", ["inner.max_seq_lne=3"], "command-line override: unknown key 'inner.max_seq_lne'"),
+        ("", ["overwrite=maybe"], "command-line override: key 'overwrite'"),
+        ("", ["no_equals_sign"], "override 'no_equals_sign': expected key=value"),
+        ("", ["bad key=1"], "is not a valid key"),
+        ("- a\n- b\n", [], "expected a mapping at the top level"),
+        ("output: [unclosed\n", [], "not valid YAML"),
+    ],
+)
+def test_config_errors_are_one_line_and_name_the_key(tmp_path, yaml_text, overrides, message):
+    file = tmp_path / "job.yaml"
+    file.write_text(yaml_text)
+    with pytest.raises(ConfigError) as info:
+        load_config(Schema, file, overrides)
+    text = str(info.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_missing_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(Schema, tmp_path / "nope.yaml")
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    file = tmp_path / "job.yaml"
+    file.write_text("output: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ConfigError):
+        load_config(Schema, file)
+
+
+def test_dict_overrides_and_config_is_read_only():
+    cfg = load_config(Schema, None, {"inner.max_seq_len": 7, "paths": ["p", "q"]})
+    assert cfg.inner.max_seq_len == 7 and list(cfg.paths) == ["p", "q"]
+    with pytest.raises(Exception):
+        cfg.output = "elsewhere"
+    assert parse_overrides(None) == {}
