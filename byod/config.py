@@ -11,8 +11,9 @@ from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TypeVar
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from byod.errors import ConfigError
 
@@ -26,40 +27,34 @@ def _first_line(error: Exception) -> str:
 
 def _explain(error: OmegaConfBaseException, where: str) -> ConfigError:
     key = getattr(error, "full_key", None) or getattr(error, "key", None) or "?"
-    if isinstance(error, ConfigKeyError):
+    if isinstance(error, (ConfigKeyError, ConfigAttributeError)):
         return ConfigError(f"{where}: unknown key '{key}'")
     if isinstance(error, ValidationError):
         return ConfigError(f"{where}: key '{key}': {_first_line(error)}")
     return ConfigError(f"{where}: key '{key}': {_first_line(error)}")
 
 
-def parse_overrides(overrides: Sequence[str] | Mapping[str, Any] | None) -> DictConfig:
-    """Turn ``["a.b=1", "c=x"]`` (or ``{"a.b": 1}``) into a config; malformed items are errors."""
+def parse_overrides(overrides: Sequence[str] | Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """``["a.b=1", "sources[0].paths=[x]"]`` (or ``{"a.b": 1}``) as (key, value) pairs; values are YAML."""
     if overrides is None:
-        return OmegaConf.create({})
+        return []
     if isinstance(overrides, Mapping):
-        items = [f"{k}={v}" if not isinstance(v, (list, dict)) else None for k, v in overrides.items()]
-        merged = OmegaConf.create({})
-        for (key, value), item in zip(overrides.items(), items):
-            if not isinstance(key, str) or not _KEY.match(key):
-                raise ConfigError(f"override: '{key}' is not a valid key (expected name or dotted.name)")
-            if item is None:
-                OmegaConf.update(merged, key, value, force_add=True)
-            else:
-                merged = OmegaConf.merge(merged, OmegaConf.from_dotlist([item]))
-        return merged
-    dotlist = []
-    for item in overrides:
-        if not isinstance(item, str) or "=" not in item:
-            raise ConfigError(f"override '{item}': expected key=value (for example output=/tmp/out)")
-        key = item.split("=", 1)[0].strip()
-        if not _KEY.match(key):
-            raise ConfigError(f"override '{item}': '{key}' is not a valid key (expected name or dotted.name)")
-        dotlist.append(item)
-    try:
-        return OmegaConf.from_dotlist(dotlist)
-    except OmegaConfBaseException as error:
-        raise ConfigError(f"override: {_first_line(error)}") from None
+        pairs = list(overrides.items())
+    else:
+        pairs = []
+        for item in overrides:
+            if not isinstance(item, str) or "=" not in item:
+                raise ConfigError(f"override '{item}': expected key=value (for example output=/tmp/out)")
+            key, raw = item.split("=", 1)
+            try:
+                value = yaml.safe_load(raw) if raw.strip() else ""
+            except yaml.YAMLError as error:
+                raise ConfigError(f"override '{item}': value is not valid YAML: {_first_line(error)}") from None
+            pairs.append((key.strip(), value))
+    for key, _ in pairs:
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise ConfigError(f"override: '{key}' is not a valid key (expected name, dotted.name or name[0].x)")
+    return pairs
 
 
 def load_config(schema: type[T], path: str | Path | None = None,
@@ -82,11 +77,11 @@ def load_config(schema: type[T], path: str | Path | None = None,
             merged = OmegaConf.merge(merged, loaded)
         except OmegaConfBaseException as error:
             raise _explain(error, str(file)) from None
-    extra = parse_overrides(overrides)
-    try:
-        merged = OmegaConf.merge(merged, extra)
-    except OmegaConfBaseException as error:
-        raise _explain(error, "command-line override") from None
+    for key, value in parse_overrides(overrides):
+        try:
+            OmegaConf.update(merged, key, value, merge=True)
+        except OmegaConfBaseException as error:
+            raise _explain(error, "command-line override") from None
     try:
         missing = sorted(OmegaConf.missing_keys(merged))
     except OmegaConfBaseException as error:

@@ -10,6 +10,7 @@ import argparse
 import glob
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -109,9 +110,16 @@ class JobContext:
         """One document frame from every configured source (see :mod:`byod.sources`)."""
         from byod.sources import read_source
 
-        frames = [read_source(self.spark, {"name": s.name, "format": s.format, "paths": list(s.paths),
-                                           **to_plain(s.options)}, work_dir=self.work_dir)
-                  for s in sources]
+        frames = []
+        for spec in sources:
+            entry = {"format": spec.format, "source": spec.name, **to_plain(spec.options)}
+            if spec.format in ("table", "hf"):
+                entry["name"] = spec.paths[0]
+                if spec.format == "hf":
+                    entry.setdefault("work_dir", f"{self.work_dir}/hf-{spec.name}")
+            else:
+                entry["paths"] = list(spec.paths)
+            frames.append(read_source(self.spark, entry))
         docs = frames[0]
         for frame in frames[1:]:
             docs = docs.unionByName(frame, allowMissingColumns=True)
@@ -124,8 +132,27 @@ class JobContext:
             raise InputError("no documents were read from the inputs: nothing to do")
         return result
 
+    def write_mds(self, kept, tokenize: Stage, write: Any) -> dict[str, Any]:
+        """Tokenize, pack and write in one pass; the writer's figures go into the report's ``output``."""
+        started = time.perf_counter()
+        result = write.write(kept.transform(tokenize))
+        self.report.time_step("write-mds", [tokenize.name, write.name], time.perf_counter() - started)
+        self.report.output = result.to_dict()
+        return self.report.output
+
     def finish(self) -> dict[str, Any]:
-        return self.report.write(self.output, spark_version=self.spark.version)
+        """Check the accounting, write report.json and report.html, print the one-screen summary."""
+        report = self.report.write(self.output, spark_version=self.spark.version)
+        try:
+            from byod.report_html import write_html
+
+            write_html(report, self.output)
+        except ImportError as error:  # matplotlib is an extra; the JSON report is what counts
+            log.warning("report.html not written (%s); pip install 'byod[report]'", error)
+        from byod.progress import summary_text
+
+        log.info("\n%s", summary_text(report))
+        return report
 
 
 def parse_args(job: str, argv: Sequence[str] | None) -> argparse.Namespace:

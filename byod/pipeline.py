@@ -23,6 +23,13 @@ from byod.report import GroupCount, RunReport, summarize_counts
 from byod.stages.base import Filter, Stage, live_condition, require_columns
 
 log = logging.getLogger(__name__)
+#: The text length a document came in with, kept so the report can plot lengths before and after.
+INPUT_CHARS = "_byod_input_chars"
+
+
+def _length_bin(chars):
+    """floor(log2(characters)); -1 for no text."""
+    return F.when(chars.isNull(), F.lit(-1)).otherwise(F.floor(F.log2(F.greatest(chars, F.lit(1)))).cast("int"))
 
 
 
@@ -93,7 +100,7 @@ class Pipeline:
         """
         require_columns(df, "Pipeline", ID, TEXT, SOURCE)
         spark = df.sparkSession
-        current = with_bookkeeping(df)
+        current = with_bookkeeping(df).withColumn(INPUT_CHARS, F.length(TEXT))
         pending: list[str] = []
         step = 0
         rows_at_steps: list[tuple[str, int]] = []
@@ -123,9 +130,13 @@ class Pipeline:
         if len(sizes) != 1:
             raise AccountingError(f"a stage changed the number of documents between steps: {rows_at_steps}")
 
-        rows = (annotated.groupBy(SOURCE, DROP_STAGE, DROP_REASON, REJECT_REASON).count().collect())
-        groups = [GroupCount(r[SOURCE] or "", r[DROP_STAGE], r[DROP_REASON], r[REJECT_REASON], int(r["count"]))
-                  for r in rows]
+        # One pass: counts per (source, stage, reason) and per power-of-two text length, for the plots.
+        rows = (annotated.groupBy(SOURCE, DROP_STAGE, DROP_REASON, REJECT_REASON,
+                                  _length_bin(F.col(INPUT_CHARS)).alias("input_bin"),
+                                  _length_bin(F.length(TEXT)).alias("final_bin"))
+                .count().collect())
+        groups = [GroupCount(r[SOURCE] or "", r[DROP_STAGE], r[DROP_REASON], r[REJECT_REASON], int(r["count"]),
+                             int(r["input_bin"]), int(r["final_bin"])) for r in rows]
         counts = summarize_counts(groups, [s.name for s in self.stages])
         if counts["totals"]["in"] != rows_at_steps[-1][1]:
             raise AccountingError(f"counted {counts['totals']['in']} documents, persisted {rows_at_steps[-1][1]}")

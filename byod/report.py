@@ -34,6 +34,8 @@ class GroupCount:
     drop_reason: str | None
     reject_reason: str | None
     count: int
+    input_bin: int = -1  # floor(log2(characters)) of the text as read; -1 when there is none
+    final_bin: int = -1  # the same after the stages that edit text
 
 
 def _sorted_counter(counter: Counter) -> dict[str, int]:
@@ -49,7 +51,13 @@ def summarize_counts(groups: list[GroupCount], stage_names: list[str]) -> dict[s
         lambda: {"in": 0, "kept": 0, "dropped": 0, "rejected": 0,
                  "dropped_by_reason": Counter(), "rejected_by_reason": Counter()})
     per_stage: dict[str, Counter] = {name: Counter() for name in stage_names}
+    lengths_all: Counter = Counter()
+    lengths_kept: Counter = Counter()
     for g in groups:
+        if g.reject_reason is None and g.input_bin >= 0:
+            lengths_all[g.input_bin] += g.count
+        if g.reject_reason is None and g.drop_reason is None and g.final_bin >= 0:
+            lengths_kept[g.final_bin] += g.count
         src = per_source[g.source]
         src["in"] += g.count
         totals["in"] += g.count
@@ -86,6 +94,11 @@ def summarize_counts(groups: list[GroupCount], stage_names: list[str]) -> dict[s
         "rejected_by_reason": _sorted_counter(rejected_by_reason),
         "sources": sources,
         "stages": stages,
+        "length_histogram": {
+            "bins": "floor(log2(characters)): input = every document as read, kept = kept documents as written",
+            "input": {str(b): int(lengths_all[b]) for b in sorted(lengths_all)},
+            "kept": {str(b): int(lengths_kept[b]) for b in sorted(lengths_kept)},
+        },
     }
 
 

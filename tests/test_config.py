@@ -75,4 +75,9 @@ def test_dict_overrides_and_config_is_read_only():
     assert cfg.inner.max_seq_len == 7 and list(cfg.paths) == ["p", "q"]
     with pytest.raises(Exception):
         cfg.output = "elsewhere"
-    assert parse_overrides(None) == {}
+    assert parse_overrides(None) == []
+
+
+def test_list_items_can_be_overridden_by_index():
+    cfg = load_config(Schema, None, ["paths=[a, b]", "paths[1]=c"])
+    assert list(cfg.paths) == ["a", "c"]

@@ -133,3 +133,11 @@ def test_check_accounting_catches_a_lost_document():
     bad["sources"]["s"]["dropped_by_reason"] = {}
     with pytest.raises(AccountingError, match="dropped_by_reason"):
         check_accounting(bad)
+
+
+def test_length_histograms_cover_input_and_kept_documents(spark, tmp_path):
+    result = Pipeline([MinWords()]).run(_docs(spark), work_dir=str(tmp_path))
+    hist = result.counts["length_histogram"]
+    # input: 5 readable documents (lengths 18, 9, 18, 26, 1); kept: a, c, d
+    assert hist["input"] == {"0": 1, "3": 1, "4": 3}
+    assert hist["kept"] == {"4": 3}
