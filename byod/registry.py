@@ -23,8 +23,7 @@ def stage_class(name: str) -> type[Stage]:
 
         found = getattr(stages, name, None)
         if found is None:
-            known = sorted(n for n in dir(stages) if isinstance(getattr(stages, n), type)
-                           and issubclass(getattr(stages, n), Stage) and n not in ("Stage", "Filter"))
+            known = sorted(n for n in stages.__all__ if n not in ("Stage", "Filter"))
             raise ConfigError(f"unknown stage '{name}'; byod has {known} (or give package.module:Class)")
     if not (isinstance(found, type) and issubclass(found, Stage)):
         raise ConfigError(f"'{name}' is not a byod Stage")
