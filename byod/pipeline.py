@@ -20,7 +20,7 @@ from byod.columns import (BOOKKEEPING_COLUMNS, DROP_REASON, DROP_STAGE, ID, ORIG
                           SOURCE, TEXT, WORK_PREFIX)
 from byod.errors import AccountingError, SchemaError
 from byod.report import GroupCount, RunReport, summarize_counts
-from byod.stages.base import Filter, Stage, live_condition, require_columns
+from byod.stages.base import Filter, Stage, live_condition, require_columns, work_dir_scope
 
 log = logging.getLogger(__name__)
 #: The text length a document came in with, kept so the report can plot lengths before and after.
@@ -120,12 +120,13 @@ class Pipeline:
             rows_at_steps.append((label, persisted.count()))
             return persisted
 
-        for stage in self.stages:
-            if stage.needs_materialized_input and (pending or step == 0):
-                current = persist(current, f"before-{stage.name}")
-            current = apply_stage(stage, current)
-            pending.append(stage.name)
-        annotated = persist(current, "annotated")
+        with work_dir_scope(work_dir):
+            for stage in self.stages:
+                if stage.needs_materialized_input and (pending or step == 0):
+                    current = persist(current, f"before-{stage.name}")
+                current = apply_stage(stage, current)
+                pending.append(stage.name)
+            annotated = persist(current, "annotated")
         sizes = {n for _, n in rows_at_steps}
         if len(sizes) != 1:
             raise AccountingError(f"a stage changed the number of documents between steps: {rows_at_steps}")

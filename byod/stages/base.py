@@ -9,8 +9,11 @@ data. Used alone (``df.transform(GopherQualityFilter())``) a filter drops the ro
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,6 +24,22 @@ from byod.columns import DROP_REASON, DROP_STAGE, REJECT_REASON, SOURCE, STAGE_R
 from byod.errors import SchemaError
 
 _SAVED_REASON = "_byod_saved_reason"
+_WORK_DIR: contextvars.ContextVar[str | None] = contextvars.ContextVar("byod_work_dir", default=None)
+
+
+def current_work_dir() -> str | None:
+    """The work folder of the pipeline run in progress, for stages that checkpoint (None outside a run)."""
+    return _WORK_DIR.get()
+
+
+@contextlib.contextmanager
+def work_dir_scope(path: str) -> Iterator[None]:
+    """Within this block, stages without a work folder of their own checkpoint under ``path``."""
+    token = _WORK_DIR.set(path)
+    try:
+        yield
+    finally:
+        _WORK_DIR.reset(token)
 
 
 def _json_safe(value: Any) -> Any:
