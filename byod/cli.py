@@ -57,6 +57,33 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(mds: str, tokenizer: str | None, samples: int, chars: int = 400) -> str:
+    """Shards, samples, tokens and columns of a dataset, then its first samples decoded."""
+    from byod.mds.index import read_index
+    from byod.mds.reader import iter_samples
+    from byod.mds.validate import validate_mds
+
+    summary = validate_mds(mds, tokenizer=tokenizer, decode_samples=0)
+    index = read_index(mds)
+    encodings = {n: e for n, e in zip(index["shards"][0]["column_names"], index["shards"][0]["column_encodings"])} \
+        if index["shards"] else {}
+    lines = [f"{mds}: {summary['shards']} shards, {summary['samples']:,} samples, {summary['tokens']:,} tokens",
+             f"columns: {encodings}"]
+    tok = None
+    if tokenizer is not None:
+        from byod.tokenizers import TokenizerSpec, load_tokenizer, prepare_tokenizer
+
+        tok = load_tokenizer(prepare_tokenizer(TokenizerSpec(name=tokenizer)))
+    for number, sample in enumerate(iter_samples(mds)):
+        if number >= samples:
+            break
+        for name, value in sample.items():
+            shown = tok.decode(value.tolist()) if tok is not None and hasattr(value, "tolist") else value
+            text = shown if isinstance(shown, str) else json.dumps(shown.tolist() if hasattr(shown, "tolist") else shown)
+            lines.append(f"--- sample {number} {name}: {text[:chars]!r}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -84,14 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(render_report(args.output))
             return 0
         if args.command == "validate":
-            from byod.mds.check import validate_dataset
+            from byod.mds.validate import validate_mds
 
-            print(json.dumps(validate_dataset(args.mds, vocab_size=args.vocab_size), indent=2))
+            print(json.dumps(validate_mds(args.mds, vocab_size=args.vocab_size), indent=2))
             return 0
         if args.command == "inspect":
-            from byod.mds.check import inspect_dataset
-
-            print(inspect_dataset(args.mds, tokenizer=args.tokenizer, samples=args.samples))
+            print(_inspect(args.mds, args.tokenizer, args.samples))
             return 0
     except ByodError as error:
         print(f"byod: error: {error}", file=sys.stderr)
