@@ -86,7 +86,12 @@ def _inspect(mds: str, tokenizer: str | None, samples: int, chars: int = 400) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `run JOB --config F k=v`: overrides after an option land here; anything else is an error
+        if args.command != "run" or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = [*args.overrides, *extra]
     if args.version:
         from byod import __version__
 

@@ -108,7 +108,7 @@ class JobContext:
 
     def read_sources(self, sources: Sequence[Any]):
         """One document frame from every configured source (see :mod:`byod.sources`)."""
-        from byod.sources import read_source
+        from byod.sources.spec import read_source
 
         frames = []
         for spec in sources:
@@ -149,9 +149,6 @@ class JobContext:
             write_html(report, self.output)
         except ImportError as error:  # matplotlib is an extra; the JSON report is what counts
             log.warning("report.html not written (%s); pip install 'byod[report]'", error)
-        from byod.progress import summary_text
-
-        log.info("\n%s", summary_text(report))
         return report
 
 
@@ -159,7 +156,7 @@ def parse_args(job: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"jobs/{job}.py", description=f"Run the byod job {job}.")
     parser.add_argument("--config", help="YAML file with the job's settings (defaults apply to the rest)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="settings that win over the file")
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 Plan = Callable[[Any, str], Any]
@@ -192,8 +189,7 @@ def main(job: str, schema: type, plan: Plan, run: Run, argv: Sequence[str] | Non
     except ByodError as error:
         print(f"byod: error: {error}", file=sys.stderr)
         return 2
-    totals = report["totals"]
-    output = report.get("run", {}).get("config", {}).get("output", "?")
-    print(f"byod {job}: {totals['in']} documents in, {totals['kept']} kept, {totals['dropped']} dropped, "
-          f"{totals['rejected']} rejected -> {output}")
+    from byod.progress import summary_text
+
+    print(summary_text(report))
     return 0

@@ -124,7 +124,12 @@ class Pipeline:
             for stage in self.stages:
                 if stage.needs_materialized_input and (pending or step == 0):
                     current = persist(current, f"before-{stage.name}")
+                started = time.perf_counter()
                 current = apply_stage(stage, current)
+                eager = time.perf_counter() - started
+                if stage.needs_materialized_input and report is not None:
+                    # such stages run Spark jobs while building their plan (dedup's rounds): time them here
+                    report.time_step(f"stage-{stage.name}", [stage.name], eager)
                 pending.append(stage.name)
             annotated = persist(current, "annotated")
         sizes = {n for _, n in rows_at_steps}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping, Sequence
@@ -44,6 +45,7 @@ def load_job(job: str) -> ModuleType:
                           f"(looked in {[str(d) for d in job_dirs()]})")
     spec = importlib.util.spec_from_file_location(f"byod_job_{job}", jobs[job])
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve string annotations through sys.modules
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     for attr in ("Config", "plan", "run"):
         if not hasattr(module, attr):

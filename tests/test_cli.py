@@ -38,12 +38,13 @@ def test_jobs_lists_the_shipped_jobs():
     [
         (["run", "no_such_job"], "unknown job 'no_such_job'"),
         (["run", "c4_arxiv", "outptu=/tmp/x"], "unknown key 'outptu'"),
+        (["run", "c4_arxiv"], "missing value for key 'tokenize.tokenizer'"),
         (["run", "c4_arxiv", "overwrite=perhaps"], "key 'overwrite'"),
         (["run", "c4_arxiv", "just-a-word"], "expected key=value"),
         (["run", "c4_arxiv", "--config", "/nonexistent/job.yaml"], "does not exist"),
         (["run", "c4_arxiv", "stages=[{stage: NoSuchStage}]", "tokenize.tokenizer=x"], "unknown stage 'NoSuchStage'"),
         (["run", "c4_arxiv", "tokenize.max_seq_len=0", "tokenize.tokenizer=x"], "tokenize"),
-        (["run", "c4_arxiv", "tokenize.max_seq_lenn=5"], "unknown key 'tokenize.max_seq_lenn'"),
+        (["run", "c4_arxiv", "tokenize.max_seq_lenn=5", "tokenize.tokenizer=x"], "unknown key 'tokenize.max_seq_lenn'"),
     ],
 )
 def test_bad_invocations_fail_in_one_line_before_spark(args, message, tmp_path):

@@ -82,7 +82,7 @@ def test_run_counts_every_document_once_and_quarantines_rejects(spark, tmp_path)
     quarantined = [json.loads(line) for f in (tmp_path / "q" / "web").glob("*.json") for line in f.open()]
     assert quarantined == [{"id": "f", "source": "web", "reject_reason": "jsonl.bad_json", "origin": "file.jsonl:7"}]
     steps = [t["step"] for t in report.timings]
-    assert steps == ["step-00-before-TextDup", "step-01-annotated"]
+    assert steps == ["step-00-before-TextDup", "stage-TextDup", "step-01-annotated"]
     written = report.write(str(tmp_path / "out"))
     assert json.loads((tmp_path / "out" / "report.json").read_text())["totals"] == written["totals"]
 

@@ -29,6 +29,8 @@ _WHERE: dict[str, str] = {
     "ValidateFinetune": "byod.stages.finetune",
     "TokenizeFinetune": "byod.stages.finetune",
     "SplitTrainEval": "byod.stages.finetune",
+    "WriteResult": "byod.stages.write",
+    "PackingStats": "byod.stages.packing",
 }
 
 __all__ = ["Filter", "Stage", *sorted(_WHERE)]
