@@ -86,12 +86,13 @@ def plots(report: dict[str, Any]) -> dict[str, str]:
     by_source = report.get("output", {}).get("tokens_by_source", {})
     if by_source:
         out["tokens_by_source"] = _bars("Tokens by source", list(by_source), list(by_source.values()), "tokens")
-    for stage in stages:
-        sizes = stage.get("stats", {}).get("cluster_size_histogram")
-        if sizes:
-            out["dedup_clusters"] = _bars(f"{stage['name']}: duplicate cluster sizes", list(sizes),
-                                          list(sizes.values()), "clusters", horizontal=False)
-            break
+    clusters = [(f"{stage['name']}/{method}: {c.get('survivor', c.get('cluster'))}", c["size"])
+                for stage in stages for method, found in stage.get("stats", {}).items()
+                if isinstance(found, dict) for c in found.get("largest", [])]
+    if clusters:
+        top = sorted(clusters, key=lambda kv: -kv[1])[:15]
+        out["dedup_clusters"] = _bars("Largest duplicate clusters (documents per cluster, by survivor id)",
+                                      [k for k, _ in top], [v for _, v in top], "documents")
     finetune = report.get("finetune", {}).get("token_histogram")
     if finetune:
         out["finetune_tokens"] = _histogram("Tokens per example", {"examples": finetune["counts"]},

@@ -43,7 +43,10 @@ def test_normalized_overrides_read_back_with_their_values():
         "paths": ["a", "b c"],
         "ratio": 0.25,
     }
-    parsed = OmegaConf.to_container(parse_overrides(normalize_overrides(overrides)))
+    merged = OmegaConf.create({})
+    for key, value in parse_overrides(normalize_overrides(overrides)):
+        OmegaConf.update(merged, key, value, force_add=True)
+    parsed = OmegaConf.to_container(merged)
     assert json.dumps(parsed, sort_keys=True) == json.dumps(overrides, sort_keys=True)
 
 
