@@ -136,8 +136,11 @@ class JobContext:
         """Tokenize, pack and write in one pass; the writer's figures go into the report's ``output``."""
         started = time.perf_counter()
         result = write.write(kept.transform(tokenize))
-        self.report.time_step("write-mds", [tokenize.name, write.name], time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        self.report.time_step("write-mds", [tokenize.name, write.name], seconds)
         self.report.output = result.to_dict()
+        log.info("wrote %d samples, %d tokens in %.1f s (%.0f tokens/s) to %s", result.samples, result.tokens,
+                 seconds, result.tokens / seconds if seconds > 0 else 0.0, result.output)
         return self.report.output
 
     def finish(self) -> dict[str, Any]:

@@ -111,14 +111,15 @@ class Pipeline:
             started = time.perf_counter()
             frame.write.mode("overwrite").parquet(path)
             seconds = time.perf_counter() - started
+            rows = spark.read.parquet(path).count()
+            log.info("step %d (%s): %d documents in %.1f s, %.0f documents/s", step, ", ".join(pending) or "read",
+                     rows, seconds, rows / seconds if seconds > 0 else 0.0)
             if report is not None:
                 report.time_step(f"step-{step:02d}-{label}", pending or ["read"], seconds)
-            log.info("persisted %s (%s) in %.1f s", label, ", ".join(pending) or "read", seconds)
             step += 1
             pending = []
-            persisted = spark.read.parquet(path)
-            rows_at_steps.append((label, persisted.count()))
-            return persisted
+            rows_at_steps.append((label, rows))
+            return spark.read.parquet(path)
 
         with work_dir_scope(work_dir):
             for stage in self.stages:
@@ -146,6 +147,9 @@ class Pipeline:
         counts = summarize_counts(groups, [s.name for s in self.stages])
         if counts["totals"]["in"] != rows_at_steps[-1][1]:
             raise AccountingError(f"counted {counts['totals']['in']} documents, persisted {rows_at_steps[-1][1]}")
+        for figures in counts["stages"]:
+            log.info("stage %-24s in %8d -> out %8d  (dropped %d)", figures["name"], figures["in"], figures["out"],
+                     figures["dropped"])
         details = [{"name": s.name, "params": s.params(), "stats": s.stats(annotated)} for s in self.stages]
         if quarantine_dir is not None:
             self._quarantine(annotated, counts, quarantine_dir)
