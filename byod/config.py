@@ -7,9 +7,10 @@ YAML is read by OmegaConf, whose loader derives from ``yaml.SafeLoader`` (no arb
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import is_dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from omegaconf import DictConfig, OmegaConf

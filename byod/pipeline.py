@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from byod.columns import (BOOKKEEPING_COLUMNS, DROP_REASON, DROP_STAGE, ID, ORIGIN, RAW, REJECT_REASON,
-                          SOURCE, TEXT, WORK_PREFIX)
+from byod.columns import (
+    BOOKKEEPING_COLUMNS,
+    DROP_REASON,
+    DROP_STAGE,
+    ID,
+    ORIGIN,
+    RAW,
+    REJECT_REASON,
+    SOURCE,
+    TEXT,
+    WORK_PREFIX,
+)
 from byod.errors import AccountingError, SchemaError
 from byod.report import GroupCount, RunReport, summarize_counts
 from byod.stages.base import Filter, Stage, live_condition, require_columns, work_dir_scope

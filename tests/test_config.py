@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from omegaconf.errors import ReadonlyConfigError
 
 from byod.config import load_config, parse_overrides
 from byod.errors import ConfigError
@@ -73,7 +74,7 @@ def test_yaml_is_loaded_safely(tmp_path):
 def test_dict_overrides_and_config_is_read_only():
     cfg = load_config(Schema, None, {"inner.max_seq_len": 7, "paths": ["p", "q"]})
     assert cfg.inner.max_seq_len == 7 and list(cfg.paths) == ["p", "q"]
-    with pytest.raises(Exception):
+    with pytest.raises(ReadonlyConfigError):
         cfg.output = "elsewhere"
     assert parse_overrides(None) == []
 

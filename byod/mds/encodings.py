@@ -19,8 +19,9 @@ Value dtype codes: 8 uint8, 9 int8, 16 uint16, 17 int16, 18 float16, 32 uint32, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -23,8 +23,17 @@ from byod.errors import ConfigError, SchemaError
 from byod.sources import records
 from byod.sources.files import Paths, _scan, resolve_paths
 from byod.sources.hf import ROW, export_parquet, load_hf_dataset
-from byod.sources.quarantine import (KEY, BlockCounter, as_string, decode_utf8, encodable, finish_frame, local_path,
-                                     relative_key, truncate_raw)
+from byod.sources.quarantine import (
+    KEY,
+    BlockCounter,
+    as_string,
+    decode_utf8,
+    encodable,
+    finish_frame,
+    local_path,
+    relative_key,
+    truncate_raw,
+)
 from byod.stages.finetune.validate import FORMATS, FT_FORMAT, ExampleFormat, check_record
 
 FT_EMPTY_FILE = "ft.empty_file"

@@ -71,6 +71,19 @@ def live_text(df: DataFrame, column: str = TEXT) -> Column:
     return F.when(live_condition(df), F.col(column))
 
 
+def apply_edit(df: DataFrame, result: str, text_column: str = TEXT) -> DataFrame:
+    """Fold a ``struct<reason, text>`` column computed by a text-editing filter into the frame.
+
+    The reason becomes :data:`STAGE_REASON`; the edited text replaces the original only where the
+    document is kept (null reason) and an edit exists, so dropped and not-live rows keep their text.
+    """
+    reason, edited = F.col(f"{result}.reason"), F.col(f"{result}.text")
+    return (df.withColumn(STAGE_REASON, reason)
+            .withColumn(text_column, F.when(reason.isNull() & edited.isNotNull(), edited)
+                        .otherwise(F.col(text_column)))
+            .drop(result))
+
+
 def require_columns(df: DataFrame, stage: str, *columns: str) -> None:
     """Fail before any Spark job when an input column is missing (PySpark's transformSchema idea)."""
     missing = [c for c in columns if c not in df.columns]

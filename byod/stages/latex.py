@@ -13,8 +13,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from byod.columns import STAGE_REASON, TEXT
-from byod.stages.base import Filter, live_text, require_columns
+from byod.columns import TEXT
+from byod.stages.base import Filter, apply_edit, live_text, require_columns
 
 LATEX_NO_SECTIONS = "latex.no_sections"
 
@@ -189,10 +189,4 @@ class ArxivLatexClean(Filter):
             return _clean_batch(texts, **options)
 
         result = "_byod_latex"
-        out = df.withColumn(result, clean(live_text(df, self.text_column)))
-        cleaned = F.col(f"{result}.text")
-        return (
-            out.withColumn(self.text_column, F.when(cleaned.isNotNull(), cleaned).otherwise(F.col(self.text_column)))
-            .withColumn(STAGE_REASON, F.col(f"{result}.reason"))
-            .drop(result)
-        )
+        return apply_edit(df.withColumn(result, clean(live_text(df, self.text_column))), result, self.text_column)

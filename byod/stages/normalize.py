@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from byod.columns import STAGE_REASON, TEXT, WORK_PREFIX
-from byod.stages.base import Filter, live_text, require_columns
+from byod.columns import TEXT, WORK_PREFIX
+from byod.stages.base import Filter, apply_edit, live_text, require_columns
 from byod.stages.quality._batch import struct_udf
 
 NORMALIZE_EMPTY = "normalize.empty"
@@ -120,11 +119,4 @@ class Normalize(Filter):
         require_columns(df, self.name, TEXT)
         schema = StructType([StructField("reason", StringType()), StructField("text", StringType())])
         scored = f"{WORK_PREFIX}normalize"
-        out = df.withColumn(scored, struct_udf(self.score, schema, live_text(df)))
-        reason = F.col(f"{scored}.reason")
-        normalized = F.col(f"{scored}.text")
-        return (
-            out.withColumn(STAGE_REASON, reason)
-            .withColumn(TEXT, F.when(reason.isNull() & normalized.isNotNull(), normalized).otherwise(F.col(TEXT)))
-            .drop(scored)
-        )
+        return apply_edit(df.withColumn(scored, struct_udf(self.score, schema, live_text(df))), scored)

@@ -14,8 +14,14 @@ from byod.columns import ID, TEXT, WORK_PREFIX
 from byod.errors import ConfigError, SchemaError
 from byod.stages.base import Stage, require_columns
 from byod.stages.packing import ConcatPacker, PackingStats
-from byod.tokenizers import PreparedTokenizer, TextTokenizer, TokenizerKind, TokenizerSpec, load_tokenizer
-from byod.tokenizers import prepare_tokenizer
+from byod.tokenizers import (
+    PreparedTokenizer,
+    TextTokenizer,
+    TokenizerKind,
+    TokenizerSpec,
+    load_tokenizer,
+    prepare_tokenizer,
+)
 
 #: The packed sample column (llm-foundry's StreamingTextDataset reads ``tokens``, ``ndarray:int32``).
 TOKENS = "tokens"

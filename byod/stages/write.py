@@ -16,13 +16,21 @@ from pyspark.sql import types as T
 
 from byod.errors import ByodError, OutputExistsError, SchemaError
 from byod.mds.encodings import get_coder
-from byod.mds.index import (clear_output, is_local, list_entries, local_path, merge_index, part_name,
-                            publish_index, remove_tree)
+from byod.mds.index import (
+    clear_output,
+    is_local,
+    list_entries,
+    local_path,
+    merge_index,
+    part_name,
+    publish_index,
+    remove_tree,
+)
+from byod.mds.validate import validate_mds
 from byod.mds.writer import DEFAULT_SIZE_LIMIT, ShardWriter, check_hashes, parse_compression
 from byod.stages.base import Stage
 from byod.stages.packing import PackingStats
 from byod.stages.tokenize import PACK_STATS, TOKENS
-from byod.mds.validate import validate_mds
 from byod.tokenizers import TokenizerKind
 
 __all__ = ["WriteMDS", "WriteResult", "ValidateMDS", "validate_mds"]
@@ -111,7 +119,7 @@ class WriteMDS(Stage):
         if self.columns is not None:
             if not self.columns:
                 raise ValueError("columns must name at least one column, or be None")
-            for name, encoding in self.columns.items():
+            for encoding in self.columns.values():
                 get_coder(encoding)
         parse_compression(self.compression)
         check_hashes(self.hashes)

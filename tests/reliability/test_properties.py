@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from byod.stages.latex import clean_latex
 from byod.stages.normalize import Normalize
 from byod.stages.packing import ConcatPacker, reference_concat_tokens
-from byod.stages.quality import (C4QualityFilter, FineWebQualityFilter, GopherQualityFilter,
-                                 GopherRepetitionFilter)
+from byod.stages.quality import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=2000)
 LINES = st.lists(st.sampled_from(["Hello world.", "", "...", "• item", "{x}", "lorem ipsum", "a " * 30,

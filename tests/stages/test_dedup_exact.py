@@ -6,8 +6,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from byod.columns import DROP_REASON, ID, STAGE_REASON
-from byod.stages.dedup import (EXACT_DUPLICATE, NEAR_DUPLICATE, URL_DUPLICATE, Dedup, ExactDedup, MinHashDedup,
-                               UrlDedup)
+from byod.stages.dedup import EXACT_DUPLICATE, NEAR_DUPLICATE, URL_DUPLICATE, Dedup, ExactDedup, MinHashDedup, UrlDedup
 
 SCHEMA = "id string, text string, url string, timestamp string"
 

@@ -34,8 +34,14 @@ EXTRA = [
 def _datatrove_filters() -> dict:
     from datatrove.pipeline.filters import (
         C4QualityFilter as DtC4,
+    )
+    from datatrove.pipeline.filters import (
         FineWebQualityFilter as DtFineWeb,
+    )
+    from datatrove.pipeline.filters import (
         GopherQualityFilter as DtGopherQuality,
+    )
+    from datatrove.pipeline.filters import (
         GopherRepetitionFilter as DtGopherRepetition,
     )
 

@@ -25,8 +25,7 @@ from byod.columns import ID, STAGE_REASON, TEXT
 from byod.stages.base import Filter, live_condition, require_columns
 from byod.stages.dedup import signatures as sig
 from byod.stages.dedup.components import NODE, ROOT, component_labels, connected_components
-from byod.stages.dedup.survivor import (cluster_stats, make_work_dir, priority_columns, survivor_order,
-                                        validate_priority)
+from byod.stages.dedup.survivor import cluster_stats, make_work_dir, priority_columns, survivor_order, validate_priority
 
 NEAR_DUPLICATE = "dedup.near_duplicate"
 #: Working column: the component (its smallest id) of a live row that has near duplicates.

@@ -41,7 +41,8 @@ def words(text: str, *, lowercase: bool = True, pattern: re.Pattern[str] | None 
 
 def word_hashes(tokens: Sequence[str]) -> np.ndarray:
     """64-bit xxhash of each word (uint64), one C call per word and no Python frame."""
-    return np.fromiter(map(xxhash.xxh64_intdigest, tokens), dtype=np.uint64, count=len(tokens))
+    # xxhash 4 hashes bytes only; str.encode is a C call too, so the loop still runs no Python frame
+    return np.fromiter(map(xxhash.xxh64_intdigest, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def shingle_hashes_batch(word_counts: np.ndarray, hashes: np.ndarray, ngram: int) -> tuple[np.ndarray, np.ndarray]:

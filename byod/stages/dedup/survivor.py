@@ -10,8 +10,8 @@ from typing import Any
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from byod.stages.base import current_work_dir
 from byod.columns import DROP_REASON, ID, STAGE_REASON
+from byod.stages.base import current_work_dir
 
 #: Clusters listed in the report, largest first, and ids shown per cluster.
 TOP_CLUSTERS = 5

@@ -23,7 +23,7 @@ _SCALE = float(16**_HEX_DIGITS)
 
 def split_of(example_id: str, *, eval_fraction: float, seed: int) -> str:
     """The split an id lands in: the same value :class:`SplitTrainEval` computes in Spark."""
-    digest = hashlib.sha256(f"{seed}:{example_id}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{seed}:{example_id}".encode()).hexdigest()
     return EVAL if int(digest[:_HEX_DIGITS], 16) / _SCALE < eval_fraction else TRAIN
 
 

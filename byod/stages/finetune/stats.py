@@ -13,8 +13,14 @@ from pyspark.sql import functions as F
 from byod.columns import DROP_REASON, REJECT_REASON
 from byod.stages.base import live_condition
 from byod.stages.finetune.split import SPLIT, TRAIN
-from byod.stages.finetune.tokenize import (INPUT_TOKENS, LOSS_TOKENS, PROMPT_TOKENS, RESPONSE_TOKENS, TOKENIZE_CODES,
-                                           WRITTEN_TOKENS)
+from byod.stages.finetune.tokenize import (
+    INPUT_TOKENS,
+    LOSS_TOKENS,
+    PROMPT_TOKENS,
+    RESPONSE_TOKENS,
+    TOKENIZE_CODES,
+    WRITTEN_TOKENS,
+)
 from byod.stages.finetune.validate import FT_FORMAT
 
 PERCENTILES = (0.5, 0.9, 0.99)

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from byod.columns import STAGE_REASON, TEXT, WORK_PREFIX
-from byod.stages.base import Filter, live_text, require_columns
+from byod.columns import TEXT, WORK_PREFIX
+from byod.stages.base import Filter, apply_edit, live_text, require_columns
 from byod.stages.quality._batch import struct_udf
 from byod.stages.quality.text import count_sentences
 
@@ -132,10 +131,4 @@ class C4QualityFilter(Filter):
         pattern = bad_words_pattern(load_bad_words(self.bad_words_path)) if self.bad_words_path else None
         scored = f"{WORK_PREFIX}c4"
         out = df.withColumn(scored, struct_udf(lambda t: self.clean(t, pattern), _SCHEMA, live_text(df)))
-        reason = F.col(f"{scored}.reason")
-        cleaned = F.col(f"{scored}.text")
-        return (
-            out.withColumn(STAGE_REASON, reason)
-            .withColumn(TEXT, F.when(reason.isNull() & cleaned.isNotNull(), cleaned).otherwise(F.col(TEXT)))
-            .drop(scored)
-        )
+        return apply_edit(out, scored)
