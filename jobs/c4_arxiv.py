@@ -43,6 +43,7 @@ class Config:
 def plan(cfg: Config, origin: str) -> tuple[list, Tokenize, WriteMDS]:
     stages = build_stages(to_plain(cfg.stages), key="stages", origin=origin)
     tokenize = construct(Tokenize, to_plain(cfg.tokenize), key="tokenize", origin=origin)
+    tokenize.prepare()  # loads the tokenizer once on the driver: a bad tokenizer fails before Spark starts
     write = construct(WriteMDS, {"output": f"{cfg.output}/mds", "overwrite": cfg.overwrite, **to_plain(cfg.mds)},
                       key="mds", origin=origin)
     return stages, tokenize, write
