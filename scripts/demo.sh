@@ -8,4 +8,5 @@ venv="${BYOD_VENV:-.venv}"
 export PYSPARK_PYTHON="$PWD/$venv/bin/python" PYSPARK_DRIVER_PYTHON="$PWD/$venv/bin/python"
 export SPARK_LOCAL_IP=127.0.0.1 HF_HUB_OFFLINE=1
 tokenizer="$("$venv/bin/python" scripts/offline_tokenizer.py llama3 .cache/tokenizers)"
-exec "$venv/bin/byod" run c4_arxiv output=out/c4_arxiv overwrite=true "tokenize.tokenizer=$tokenizer" "$@"
+exec "$venv/bin/byod" run c4_arxiv output=out/c4_arxiv overwrite=true "tokenize.tokenizer=$tokenizer" \
+  tokenize.max_seq_len=512 "$@"
