@@ -104,7 +104,7 @@ class JobContext:
             from byod.spark import get_spark
 
             self._spark = get_spark(conf=to_plain(getattr(self.config, "spark_conf", None)) or None,
-                                    progress=bool(getattr(self.config, "progress", False)))
+                                    progress=getattr(self.config, "progress", None))
         return self._spark
 
     def read_sources(self, sources: Sequence[Any]):
@@ -140,6 +140,9 @@ class JobContext:
         seconds = time.perf_counter() - started
         self.report.time_step("write-mds", [tokenize.name, write.name], seconds)
         self.report.output = result.to_dict()
+        packing = self.report.output.get("packing") or {}
+        if packing.get("tokens_by_source"):
+            self.report.output["tokens_by_source"] = dict(sorted(packing["tokens_by_source"].items()))
         log.info("wrote %d samples, %d tokens in %.1f s (%.0f tokens/s) to %s", result.samples, result.tokens,
                  seconds, result.tokens / seconds if seconds > 0 else 0.0, result.output)
         return self.report.output

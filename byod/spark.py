@@ -32,11 +32,12 @@ def active_session() -> SparkSession | None:
 
 
 def get_spark(master: str | None = None, app_name: str = "byod", conf: dict[str, Any] | None = None,
-              progress: bool = False) -> SparkSession:
+              progress: bool | None = None) -> SparkSession:
     """Return the active session, else build a local one with byod's defaults.
 
     A local session runs Python workers with the interpreter running this code (``PYSPARK_PYTHON``),
-    so workers see the same packages as the driver.
+    so workers see the same packages as the driver. Spark's console progress bar is on when
+    ``progress`` is True, or when it is None and the run is interactive (a terminal, not CI).
     """
     session = active_session()
     if session is not None:
@@ -47,6 +48,8 @@ def get_spark(master: str | None = None, app_name: str = "byod", conf: dict[str,
     master = master or os.environ.get("BYOD_SPARK_MASTER", "local[*]")
     builder = SparkSession.builder.master(master).appName(app_name)
     settings = dict(LOCAL_DEFAULTS)
+    if progress is None:
+        progress = sys.stderr.isatty() and not os.environ.get("CI")
     settings["spark.ui.showConsoleProgress"] = "true" if progress else "false"
     settings.update({k: str(v) for k, v in (conf or {}).items()})
     for key, value in settings.items():

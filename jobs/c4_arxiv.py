@@ -37,7 +37,7 @@ class Config:
                                                               "eos_text": ""})
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
     spark_conf: dict[str, Any] = field(default_factory=dict)
-    progress: bool = False
+    progress: bool | None = None  # Spark's console progress bar; None: on in a terminal, off in CI
 
 
 def plan(cfg: Config, origin: str) -> tuple[list, Tokenize, WriteMDS]:

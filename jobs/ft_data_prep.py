@@ -33,7 +33,7 @@ class Config:
     split: dict[str, Any] = field(default_factory=lambda: {"eval_fraction": None, "seed": 0})
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
     spark_conf: dict[str, Any] = field(default_factory=dict)
-    progress: bool = False
+    progress: bool | None = None  # Spark's console progress bar; None: on in a terminal, off in CI
 
 
 def plan(cfg: Config, origin: str) -> list:

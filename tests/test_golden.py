@@ -58,7 +58,9 @@ def test_report_accounts_for_every_document_and_records_the_run(sample_run):
 def test_report_html_holds_every_plot_and_the_counts(sample_run):
     output, report = sample_run
     page = (output / "report.html").read_text()
-    for plot in ("funnel", "drops_by_reason", "length_histogram", "dedup_clusters"):
+    assert set(report["output"]["tokens_by_source"]) == {"c4", "arxiv"}
+    assert sum(report["output"]["tokens_by_source"].values()) == report["output"]["packing"]["tokens_in"]
+    for plot in ("funnel", "drops_by_reason", "length_histogram", "tokens_by_source", "dedup_clusters"):
         assert f"id='plot-{plot}'" in page and "data:image/png;base64," in page, plot
     assert f"<th>documents in</th><td>{report['totals']['in']}</td>" in page
     for reason in report["dropped_by_reason"]:

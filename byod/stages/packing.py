@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -32,11 +32,17 @@ class PackingStats:
     remainder_docs_affected: int = 0
     no_wrap_tokens_dropped: int = 0
     partitions: int = 0
+    #: Tokens of the packed documents (bos/eos included) by their ``source``, for the report.
+    tokens_by_source: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: PackingStats) -> PackingStats:
         """Add ``other``'s counts into this one (partitions are summed on the driver)."""
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            if f.name == "tokens_by_source":
+                for source, tokens in other.tokens_by_source.items():
+                    self.tokens_by_source[source] = self.tokens_by_source.get(source, 0) + tokens
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
 
     def to_dict(self) -> dict[str, int]:
@@ -48,7 +54,9 @@ class PackingStats:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PackingStats:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: int(v) for k, v in data.items() if k in known})
+        by_source = {str(k): int(v) for k, v in (data.get("tokens_by_source") or {}).items()}
+        return cls(**{k: int(v) for k, v in data.items() if k in known and k != "tokens_by_source"},
+                   tokens_by_source=by_source)
 
 
 class ConcatPacker:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from byod.columns import ID, TEXT, WORK_PREFIX
+from byod.columns import ID, SOURCE, TEXT, WORK_PREFIX
 from byod.errors import ConfigError, SchemaError
 from byod.stages.base import Stage, require_columns
 from byod.stages.packing import ConcatPacker, PackingStats
@@ -147,7 +147,7 @@ class Tokenize(Stage):
         if PACK_STATS in df.columns:
             raise SchemaError(f"{self.name}: the input already has {PACK_STATS}; tokenize documents only once")
         prepared, bos, eos = self.prepare()
-        frame = df.select(ID, self.text_column)
+        frame = df.select(ID, self.text_column, *([SOURCE] if SOURCE in df.columns else []))
         if self.num_partitions is not None:
             frame = frame.repartition(self.num_partitions, ID)
         frame = frame.sortWithinPartitions(ID)
@@ -166,15 +166,19 @@ def _partition_function(stage: Tokenize, prepared: PreparedTokenizer | None, bos
         packer = ConcatPacker(max_seq_len=max_seq_len, bos=bos, eos=eos, no_wrap=no_wrap, stats=stats)
         for batch in batches:
             texts = arrow_texts(batch.column(batch.schema.get_field_index(text_column)))
+            has_source = SOURCE in batch.schema.names
+            sources = batch.column(batch.schema.get_field_index(SOURCE)).to_pylist() if has_source else None
             stats.docs_in += len(texts)
             kept: list[str] = []
-            for text in texts:
+            kept_sources: list[str] = []
+            for number, text in enumerate(texts):
                 if not text:
                     stats.docs_empty += 1
                 elif max_doc_chars is not None and len(text) > max_doc_chars:
                     stats.docs_too_long += 1
                 else:
                     kept.append(text)
+                    kept_sources.append(str(sources[number]) if sources is not None else "")
             for start in range(0, len(kept), batch_docs):
                 chunk = kept[start:start + batch_docs]
                 if not concat:
@@ -184,7 +188,12 @@ def _partition_function(stage: Tokenize, prepared: PreparedTokenizer | None, bos
                         stats.tokens_in += sum(len(ids) for ids in encode_batch(tok, chunk))
                     yield _text_batch(chunk)
                     continue
-                samples = packer.add(encode_batch(tok, chunk))
+                encoded = encode_batch(tok, chunk)
+                if has_source:
+                    extra = len(bos) + len(eos)
+                    for source, ids in zip(kept_sources[start:start + batch_docs], encoded):
+                        stats.tokens_by_source[source] = stats.tokens_by_source.get(source, 0) + len(ids) + extra
+                samples = packer.add(encoded)
                 if len(samples):
                     yield _token_batch(samples)
         if concat:
