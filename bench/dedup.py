@@ -23,15 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
-REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO.parent / "shared" / "corpora"
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CORPORA, PeakRSS, word_variant  # noqa: E402
 
 from byod.stages.dedup import signatures as sig  # noqa: E402
 
@@ -51,20 +47,6 @@ def _bases() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return docs, links
 
 
-def _variant(text: str, rng: random.Random) -> str:
-    tokens = text.split(" ")
-    rate = rng.choice([0.0, 0.0, rng.uniform(0, 0.02), rng.uniform(0, 0.08)])
-    out = []
-    for tok in tokens:
-        roll = rng.random()
-        if roll < rate / 3:
-            continue
-        out.append(rng.choice(tokens) if roll < 2 * rate / 3 else tok)
-        if roll > 1 - rate / 3:
-            out.append(rng.choice(tokens))
-    return " ".join(out)
-
-
 def build_corpus(path: Path, variants: int, seed: int = 0) -> tuple[int, set[frozenset[str]], int]:
     """Write the corpus as two JSONL files (``id``, ``text``) in ``path``; return docs, positives, MB."""
     rng = random.Random(seed)
@@ -81,7 +63,7 @@ def build_corpus(path: Path, variants: int, seed: int = 0) -> tuple[int, set[fro
         family[max(ra, rb)] = min(ra, rb)
     members: dict[str, list[tuple[str, str]]] = {}
     for doc_id, text in bases:
-        docs = [(doc_id, text)] + [(f"{doc_id}-v{k:03d}", _variant(text, rng)) for k in range(variants)]
+        docs = [(doc_id, text)] + [(f"{doc_id}-v{k:03d}", word_variant(text, rng)) for k in range(variants)]
         members.setdefault(root(doc_id), []).extend(docs)
     positives: set[frozenset[str]] = set()
     path.mkdir(parents=True)
@@ -130,8 +112,13 @@ def run_byod(corpus: str, work: str, repeats: int) -> dict:
 
 def run_datatrove(corpus: str, work: str, repeats: int) -> dict:
     from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
-                                                  MinhashDedupFilter, MinhashDedupSignature)
+    from datatrove.pipeline.dedup.minhash import (
+        MinhashConfig,
+        MinhashDedupBuckets,
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
@@ -165,20 +152,6 @@ def run_datatrove(corpus: str, work: str, repeats: int) -> dict:
     return {"seconds": statistics.median(times), "clusters": clusters}
 
 
-def _peak_rss(pid: int, stop: threading.Event, out: list[int]) -> None:
-    import psutil
-
-    proc, peak = psutil.Process(pid), 0
-    while not stop.is_set():
-        try:
-            rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-            peak = max(peak, rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    out.append(peak)
-
-
 def child(engine: str, corpus: str, work: str, repeats: int, result: str) -> None:
     """Run one engine in this process and write its figures as JSON."""
     figures = (run_byod if engine == "byod" else run_datatrove)(corpus, work, repeats)
@@ -207,12 +180,10 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--repeats", str(args.repeats), "--child", engine, str(corpus), str(work),
                str(result)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-        stop, peak = threading.Event(), []
-        sampler = threading.Thread(target=_peak_rss, args=(proc.pid, stop, peak))
+        sampler = PeakRSS(proc.pid, interval=0.05)
         sampler.start()
         code = proc.wait()
-        stop.set()
-        sampler.join()
+        peak = [sampler.finish()]
         if code != 0:
             raise SystemExit(f"{engine} run failed with exit code {code}: rerun `{' '.join(cmd)}` to see why")
         figures = json.loads(result.read_text())

@@ -22,9 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPORA = REPO.parent / "shared" / "corpora"
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CORPORA, datatrove_normalize_step  # noqa: E402
 
 
 def build_input(folder: Path, megabytes: float, files: int = 4) -> tuple[int, int]:
@@ -84,17 +83,6 @@ def run_datatrove(folder: Path, work: Path, repeats: int) -> tuple[list[float], 
     )
     from datatrove.pipeline.readers import JsonlReader
 
-    from byod.stages.normalize import Normalize
-
-    class NormalizeStep(PipelineStep):
-        name = "normalize (byod's rules)"
-
-        def run(self, data, rank: int = 0, world_size: int = 1):
-            normalize = Normalize()
-            for doc in data:
-                doc.text = normalize.normalize(doc.text)
-                if doc.text:
-                    yield doc
 
     class CountStep(PipelineStep):
         name = "count"
@@ -112,7 +100,7 @@ def run_datatrove(folder: Path, work: Path, repeats: int) -> tuple[list[float], 
     for i in range(repeats):
         out = work / f"dt-{i}"
         out.mkdir(parents=True)
-        pipeline = [JsonlReader(str(folder)), NormalizeStep(), C4QualityFilter(), GopherQualityFilter(),
+        pipeline = [JsonlReader(str(folder)), datatrove_normalize_step(), C4QualityFilter(), GopherQualityFilter(),
                     GopherRepetitionFilter(), FineWebQualityFilter(), CountStep(str(out))]
         executor = LocalPipelineExecutor(pipeline=pipeline, tasks=4, workers=2, logging_dir=str(out / "logs"))
         start = time.perf_counter()

@@ -16,44 +16,17 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, PeakRSS  # noqa: E402
 
 
 def _texts(copies: int) -> list[str]:
     with gzip.open(REPO.parent / "shared" / "corpora" / "web_public.jsonl.gz", "rt") as src:
         texts = [json.loads(line)["text"] for line in src]
     return texts * copies
-
-
-class PeakRSS(threading.Thread):
-    """Samples the summed RSS of this process tree (driver, JVM, Python workers) every 0.1 s."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_total = self.peak_worker = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self.stop.is_set():
-            total = worker = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    rss = proc.memory_info().rss
-                    total += rss
-                    if "pyspark" in " ".join(proc.cmdline()) and proc.pid != me.pid:
-                        worker = max(worker, rss)
-                except Exception:  # noqa: BLE001 - processes come and go
-                    pass
-            self.peak_total, self.peak_worker = max(self.peak_total, total), max(self.peak_worker, worker)
-            time.sleep(0.1)
 
 
 def main() -> None:
@@ -109,7 +82,7 @@ def main() -> None:
     import pyspark
     import tokenizers
 
-    print(f"| what | docs | MB in | seconds | MB/s | tokens/s | ratio to raw | cores |")
+    print("| what | docs | MB in | seconds | MB/s | tokens/s | ratio to raw | cores |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| raw encode_batch_fast | {len(texts)} | {mb:.1f} | {raw_s:.2f} | {mb / raw_s:.2f} | "
           f"{raw_tokens / raw_s:,.0f} | 1.00 | {os.cpu_count()} |")

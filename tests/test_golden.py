@@ -89,3 +89,16 @@ def test_report_validate_and_inspect_commands(sample_run, tokenizer_dirs):
     assert all(re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", line) for line in decoded), decoded
     too_small = _cli("validate", str(output / "mds"), "--vocab-size", "1000")
     assert too_small.returncode == 2 and "outside the vocabulary" in too_small.stderr
+
+
+def test_every_job_has_a_golden_run_on_sample_data():
+    """A new job needs a golden run (tests/golden/<job>.json, checked by a test that runs it on sample data)."""
+    from byod.runner import available_jobs
+    from tests.golden.summary import GOLDEN_DIR
+
+    jobs = set(available_jobs())
+    assert {"c4_arxiv", "ft_data_prep"} <= jobs
+    tests_text = "".join(p.read_text() for p in (REPO / "tests").glob("test_golden*.py"))
+    for job in jobs:
+        assert (GOLDEN_DIR / f"{job}.json").exists(), f"jobs/{job}.py has no golden summary"
+        assert f'check_or_record("{job}"' in tests_text, f"no test runs jobs/{job}.py against its golden summary"
