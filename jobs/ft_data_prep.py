@@ -6,8 +6,8 @@ Writes <output>/mds (or <output>/mds/train and <output>/mds/eval with split.eval
 llm-foundry's StreamingFinetuningDataset reads it; tokenize.tokenizer=null writes untokenized examples.
 """
 
-# No "from __future__ import annotations": byod.runner execs this file without registering it in
-# sys.modules, and dataclasses then cannot resolve string annotations.
+from __future__ import annotations
+
 import sys
 from dataclasses import dataclass, field
 from typing import Any
