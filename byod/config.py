@@ -12,6 +12,7 @@ from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import fsspec
 import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
@@ -65,11 +66,13 @@ def load_config(schema: type[T], path: str | Path | None = None,
         raise TypeError(f"schema must be a dataclass type, got {schema!r}")
     merged = OmegaConf.structured(schema)
     if path is not None:
-        file = Path(path)
-        if not file.is_file():
+        file = str(path)
+        fs, local = fsspec.core.url_to_fs(file)
+        if not fs.isfile(local):
             raise ConfigError(f"config file {file} does not exist")
         try:
-            loaded = OmegaConf.load(file)
+            with fs.open(local, "r") as handle:  # a local path, a volume, or any fsspec URL
+                loaded = OmegaConf.load(handle)
         except Exception as error:  # yaml.YAMLError and OmegaConf grammar errors alike
             raise ConfigError(f"{file}: not valid YAML: {_first_line(error)}") from None
         if not isinstance(loaded, DictConfig):

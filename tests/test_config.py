@@ -82,3 +82,14 @@ def test_dict_overrides_and_config_is_read_only():
 def test_list_items_can_be_overridden_by_index():
     cfg = load_config(Schema, None, ["paths=[a, b]", "paths[1]=c"])
     assert list(cfg.paths) == ["a", "c"]
+
+
+def test_shipped_example_configs_load_against_their_jobs():
+    from pathlib import Path
+
+    from byod.runner import load_job
+
+    configs = Path(__file__).resolve().parent.parent / "configs"
+    for job in ("c4_arxiv", "ft_data_prep"):
+        cfg = load_config(load_job(job).Config, configs / f"{job}.yaml", ["tokenize.tokenizer=/tok"])
+        assert cfg.tokenize.tokenizer == "/tok" and cfg.sources[0].paths
