@@ -7,7 +7,6 @@ A job script declares a ``Config`` dataclass and a ``run(cfg, ctx)`` function th
 from __future__ import annotations
 
 import argparse
-import glob
 import logging
 import sys
 import time
@@ -36,35 +35,35 @@ class SourceSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _is_local(path: str) -> bool:
-    return "://" not in path or path.startswith("file://")
-
-
 def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
-    """Fail before Spark starts when a local input path matches nothing; describe every input."""
+    """Fail before Spark starts when an input path matches nothing or every file is empty; describe inputs.
+
+    Paths are resolved by the readers' own :func:`byod.sources.files.resolve_paths`, so the job and a
+    reader called alone agree on what a missing input is.
+    """
+    from byod.sources.files import resolve_paths
+
     described = []
     for index, spec in enumerate(sources):
-        if spec.format == "table":
-            described.append({"name": spec.name, "format": spec.format, "paths": list(spec.paths)})
+        entry: dict[str, Any] = {"name": spec.name, "format": spec.format, "paths": list(spec.paths)}
+        described.append(entry)
+        if spec.format in ("table", "hf"):  # a catalog table or a dataset name: nothing to look at here
             continue
         if not spec.paths:
             raise InputError(f"{origin}: key 'sources[{index}].paths' is empty for source '{spec.name}'")
-        total_bytes, files = 0, 0
-        for path in spec.paths:
-            if spec.format == "hf" and not _is_local(path):
+        try:
+            resolved, _ = resolve_paths(list(spec.paths))
+        except InputError as error:
+            raise InputError(f"source '{spec.name}': {error}") from None
+        files = total_bytes = 0
+        for path in resolved:
+            if "://" in path:  # remote: resolve_paths checked it exists; sizing it may need credentials
                 continue
-            if _is_local(path) and spec.format != "hf":
-                local = path.removeprefix("file://")
-                matches = glob.glob(local, recursive=True)
-                if not matches:
-                    raise InputError(f"source '{spec.name}': input path {path} does not exist")
-                for match in matches:
-                    fs, _ = fsspec.core.url_to_fs(match)
-                    found = fs.find(match) if fs.isdir(match) else [match]
-                    files += len(found)
-                    total_bytes += sum(fs.size(f) or 0 for f in found)
-        described.append({"name": spec.name, "format": spec.format, "paths": list(spec.paths),
-                          "files": files, "bytes": total_bytes})
+            fs, inner = fsspec.core.url_to_fs(path)
+            found = fs.find(inner) if fs.isdir(inner) else [inner]
+            files += len(found)
+            total_bytes += sum(fs.size(f) or 0 for f in found)
+        entry.update(files=files, bytes=total_bytes)
     if described and all(d.get("files", 1) > 0 and d.get("bytes", 1) == 0 for d in described):
         raise InputError("every input file is empty: nothing to do")
     return described
@@ -109,22 +108,9 @@ class JobContext:
 
     def read_sources(self, sources: Sequence[Any]):
         """One document frame from every configured source (see :mod:`byod.sources`)."""
-        from byod.sources.spec import read_source
+        from byod.sources.spec import read_sources
 
-        frames = []
-        for spec in sources:
-            entry = {"format": spec.format, "source": spec.name, **to_plain(spec.options)}
-            if spec.format in ("table", "hf"):
-                entry["name"] = spec.paths[0]
-                if spec.format == "hf":
-                    entry.setdefault("work_dir", f"{self.work_dir}/hf-{spec.name}")
-            else:
-                entry["paths"] = list(spec.paths)
-            frames.append(read_source(self.spark, entry))
-        docs = frames[0]
-        for frame in frames[1:]:
-            docs = docs.unionByName(frame, allowMissingColumns=True)
-        return docs
+        return read_sources(self.spark, sources, work_dir=self.work_dir)
 
     def run_pipeline(self, docs, stages: Sequence[Stage]) -> PipelineResult:
         result = Pipeline(stages).run(docs, work_dir=self.work_dir, quarantine_dir=f"{self.output}/quarantine",

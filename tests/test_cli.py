@@ -59,7 +59,7 @@ def test_bad_invocations_fail_in_one_line_before_spark(args, message, tmp_path):
 def test_missing_input_and_non_empty_output_are_clear_errors(tmp_path, tokenizer_dirs):
     tok = f"tokenize.tokenizer={tokenizer_dirs['llama3']}"
     missing = _byod("run", "c4_arxiv", tok, f"output={tmp_path / 'a'}", "sources=[{name: c4, format: c4, paths: [/no/such/dir]}]")
-    assert missing.returncode == 2 and "input path /no/such/dir does not exist" in missing.stderr
+    assert missing.returncode == 2 and "source 'c4': input '/no/such/dir': path does not exist" in missing.stderr
     occupied = tmp_path / "b"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("precious")

@@ -212,16 +212,9 @@ def read_finetune(spark: SparkSession, target: Paths, *, input_format: InputForm
 
 def read_finetune_sources(spark: SparkSession, sources: Sequence[Any], *, work_dir: str) -> DataFrame:
     """One frame from a job's sources (``name``, ``format``, ``paths``, ``options`` each)."""
-    frames = []
-    for spec in sources:
-        options = dict(spec.options or {})
-        target = spec.paths[0] if spec.format in ("table", "hf") else list(spec.paths)
-        if spec.format == "hf":
-            options.setdefault("work_dir", f"{work_dir.rstrip('/')}/hf-{spec.name}")
-        frames.append(read_finetune(spark, target, input_format=spec.format, source=spec.name, **options))
-    if not frames:
-        raise ConfigError("no finetuning sources are configured")
-    docs = frames[0]
-    for frame in frames[1:]:
-        docs = docs.unionByName(frame)
-    return docs
+    from byod.sources.spec import read_sources
+
+    def read_one(spark: SparkSession, fmt: str, target: Any, name: str, options: dict[str, Any]) -> DataFrame:
+        return read_finetune(spark, target, input_format=fmt, source=name, **options)
+
+    return read_sources(spark, sources, work_dir=work_dir, read_one=read_one)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -50,3 +50,37 @@ def read_source(spark: SparkSession, spec: Mapping[str, Any]) -> DataFrame:
     except TypeError as error:
         raise ConfigError(f"source of format {fmt!r}: bad options {sorted(options)}: {error}") from error
     return reader(spark, target, **options)
+
+
+#: ``read_one(spark, format, target, source_name, options)``: one configured source to a frame.
+ReadOne = Callable[[SparkSession, str, Any, str, dict[str, Any]], DataFrame]
+
+
+def _read_one(spark: SparkSession, fmt: str, target: Any, name: str, options: dict[str, Any]) -> DataFrame:
+    if fmt not in READERS:
+        raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
+    return read_source(spark, {"format": fmt, READERS[fmt][1]: target, "source": name, **options})
+
+
+def read_sources(spark: SparkSession, sources: Sequence[Any], *, work_dir: str,
+                 read_one: ReadOne | None = None) -> DataFrame:
+    """One frame from a job's sources (objects with ``name``, ``format``, ``paths``, ``options``).
+
+    A table or Hugging Face source takes its first path as the name; HF datasets are staged under
+    ``work_dir``. ``read_one`` reads one source (default: :func:`read_source`'s readers).
+    """
+    from byod.config import to_plain
+
+    frames = []
+    for spec in sources:
+        options = dict(to_plain(spec.options) or {})
+        target = spec.paths[0] if spec.format in ("table", "hf") else list(spec.paths)
+        if spec.format == "hf":
+            options.setdefault("work_dir", f"{work_dir.rstrip('/')}/hf-{spec.name}")
+        frames.append((read_one or _read_one)(spark, spec.format, target, spec.name, options))
+    if not frames:
+        raise ConfigError("no sources are configured")
+    docs = frames[0]
+    for frame in frames[1:]:
+        docs = docs.unionByName(frame, allowMissingColumns=True)
+    return docs
