@@ -4,11 +4,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Pipeline", "run_local", "run_byod_with_DABs", "run_byod_with_jobAPI", "__version__"]
+__all__ = ["Pipeline", "documents", "run_local", "run_byod_with_DABs", "run_byod_with_jobAPI", "__version__"]
 
 
 def __getattr__(name: str):
     # Lazy, so `import byod` stays cheap and pulls neither Spark nor the Databricks SDK.
+    if name == "documents":
+        from byod.contract import documents
+
+        return documents
     if name == "Pipeline":
         from byod.pipeline import Pipeline
 

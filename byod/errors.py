@@ -23,8 +23,16 @@ class MDSFormatError(ByodError):
     """Raised when an MDS dataset on disk does not match its index, hashes or declared columns."""
 
 
-class OutputExistsError(ByodError):
+class OutputError(ByodError):
+    """Raised when an output folder cannot be used: unsafe, not byod's, busy, or not writable."""
+
+
+class OutputExistsError(OutputError):
     """Raised when an output folder is not empty and overwrite was not asked for."""
+
+
+class LeaseHeldError(OutputError):
+    """Raised when another run holds the output folder's lease (one run per output at a time)."""
 
 
 class AccountingError(ByodError):
@@ -33,3 +41,7 @@ class AccountingError(ByodError):
 
 class WorkflowError(ByodError):
     """Raised when a Databricks bundle or Jobs API step fails; carries the step and its output."""
+
+
+class ResumeError(ByodError):
+    """Raised when an interrupted run cannot be resumed: its settings or inputs are not the ones given now."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from byod.columns import (
@@ -30,8 +30,11 @@ from byod.columns import (
     WORK_PREFIX,
 )
 from byod.errors import AccountingError, SchemaError
+from byod.progress import progress_step
 from byod.report import GroupCount, RunReport, summarize_counts
+from byod.safepath import check_name
 from byod.stages.base import Filter, Stage, live_condition, require_columns, work_dir_scope
+from byod.steps import StepStore, plan_steps
 
 log = logging.getLogger(__name__)
 #: The text length a document came in with, kept so the report can plot lengths before and after.
@@ -42,6 +45,25 @@ def _length_bin(chars):
     """floor(log2(characters)); -1 for no text."""
     return F.when(chars.isNull(), F.lit(-1)).otherwise(F.floor(F.log2(F.greatest(chars, F.lit(1)))).cast("int"))
 
+
+
+def drop_examples(annotated: DataFrame, *, per_reason: int = 3, chars: int = 200) -> dict[str, list[dict[str, Any]]]:
+    """A few dropped documents per reason (smallest ids first, so the choice is stable), for the report.
+
+    Triggers one small Spark job over the dropped rows only.
+    """
+    dropped = annotated.filter(F.col(DROP_REASON).isNotNull() & F.col(REJECT_REASON).isNull())
+    where = [c for c in ("url", "path") if c in annotated.columns]
+    ranked = (dropped.select(DROP_REASON, ID, SOURCE, F.substring(TEXT, 1, chars).alias(TEXT),
+                             F.coalesce(*[F.col(c).cast("string") for c in where]).alias(ORIGIN) if where
+                             else F.lit(None).cast("string").alias(ORIGIN))
+              .withColumn("_rank", F.row_number().over(Window.partitionBy(DROP_REASON).orderBy(ID)))
+              .filter(F.col("_rank") <= per_reason))
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(ranked.collect(), key=lambda r: (r[DROP_REASON], r["_rank"])):
+        examples.setdefault(row[DROP_REASON], []).append(
+            {"id": row[ID], "source": row[SOURCE], "origin": row[ORIGIN], "text": row[TEXT]})
+    return examples
 
 
 def with_bookkeeping(df: DataFrame) -> DataFrame:
@@ -104,51 +126,55 @@ class Pipeline:
         return annotated.filter(live_condition(annotated)).select(*output_columns(annotated))
 
     def run(self, df: DataFrame, *, work_dir: str, quarantine_dir: str | None = None,
-            report: RunReport | None = None) -> PipelineResult:
+            report: RunReport | None = None, progress: bool | None = None, resume: bool = False) -> PipelineResult:
         """Run with persistence and counting; rejected records go to ``quarantine_dir/<source>/``.
 
         Triggers Spark jobs: one write per persisted step, one count, one write per quarantined source.
+        With ``resume``, the latest step an interrupted attempt finished in ``work_dir`` is read back
+        instead of recomputed (see :mod:`byod.steps`).
         """
         require_columns(df, "Pipeline", ID, TEXT, SOURCE)
         spark = df.sparkSession
+        store = StepStore(spark, work_dir, report, progress)
+        steps = plan_steps(self.stages)
         current = with_bookkeeping(df).withColumn(INPUT_CHARS, F.length(TEXT))
-        pending: list[str] = []
-        step = 0
-        rows_at_steps: list[tuple[str, int]] = []
-
-        def persist(frame: DataFrame, label: str) -> DataFrame:
-            nonlocal step, pending
-            path = f"{work_dir.rstrip('/')}/step-{step:02d}-{label}"
-            started = time.perf_counter()
-            frame.write.mode("overwrite").parquet(path)
-            seconds = time.perf_counter() - started
-            rows = spark.read.parquet(path).count()
-            log.info("step %d (%s): %d documents in %.1f s, %.0f documents/s", step, ", ".join(pending) or "read",
-                     rows, seconds, rows / seconds if seconds > 0 else 0.0)
-            if report is not None:
-                report.time_step(f"step-{step:02d}-{label}", pending or ["read"], seconds)
-            step += 1
-            pending = []
-            rows_at_steps.append((label, rows))
-            return spark.read.parquet(path)
-
+        found = store.last_finished(steps) if resume else None
+        if found is not None:
+            current = store.reuse(steps[found[0]], found[1])
         with work_dir_scope(work_dir):
-            for stage in self.stages:
-                if stage.needs_materialized_input and (pending or step == 0):
-                    current = persist(current, f"before-{stage.name}")
-                started = time.perf_counter()
-                current = apply_stage(stage, current)
-                eager = time.perf_counter() - started
-                if stage.needs_materialized_input and report is not None:
-                    # such stages run Spark jobs while building their plan (dedup's rounds): time them here
-                    report.time_step(f"stage-{stage.name}", [stage.name], eager)
-                pending.append(stage.name)
-            annotated = persist(current, "annotated")
-        sizes = {n for _, n in rows_at_steps}
-        if len(sizes) != 1:
-            raise AccountingError(f"a stage changed the number of documents between steps: {rows_at_steps}")
+            for step in steps[found[0] + 1 if found else 0:]:
+                for stage in step.stages:
+                    current = self._apply(stage, current, store)
+                current = store.persist(step, current)
+        if len({n for _, n in store.rows}) != 1:
+            raise AccountingError(f"a stage changed the number of documents between steps: {store.rows}")
+        annotated = current
+        counts = self._count(annotated, store.rows[-1][1])
+        skipped = {s.name for step in steps[: found[0] + 1] for s in step.stages} if found else set()
+        details = [{"name": s.name, "params": s.params(),
+                    "stats": {"reused": True} if s.name in skipped else s.stats(annotated)} for s in self.stages]
+        if quarantine_dir is not None:
+            self._quarantine(annotated, counts, quarantine_dir)
+        kept = annotated.filter(live_condition(annotated)).select(*output_columns(annotated))
+        if report is not None:
+            report.counts = counts
+            report.stage_details = details
+            report.reused_steps = list(store.reused)
+        return PipelineResult(kept=kept, annotated=annotated, counts=counts, stage_details=details)
 
-        # One pass: counts per (source, stage, reason) and per power-of-two text length, for the plots.
+    @staticmethod
+    def _apply(stage: Stage, current: DataFrame, store: StepStore) -> DataFrame:
+        """One stage; those that run Spark jobs while building their plan (dedup's rounds) are timed here."""
+        started = time.perf_counter()
+        with progress_step(store.spark, stage.name, total_documents=store.rows[-1][1] if store.rows else None,
+                           enabled=store.progress if stage.needs_materialized_input else False):
+            out = apply_stage(stage, current)
+        if stage.needs_materialized_input and store.report is not None:
+            store.report.time_step(f"stage-{stage.name}", [stage.name], time.perf_counter() - started)
+        return out
+
+    def _count(self, annotated: DataFrame, persisted: int) -> dict[str, Any]:
+        """One pass: counts per (source, stage, reason) and per power-of-two text length, for the plots."""
         rows = (annotated.groupBy(SOURCE, DROP_STAGE, DROP_REASON, REJECT_REASON,
                                   _length_bin(F.col(INPUT_CHARS)).alias("input_bin"),
                                   _length_bin(F.length(TEXT)).alias("final_bin"))
@@ -156,19 +182,12 @@ class Pipeline:
         groups = [GroupCount(r[SOURCE] or "", r[DROP_STAGE], r[DROP_REASON], r[REJECT_REASON], int(r["count"]),
                              int(r["input_bin"]), int(r["final_bin"])) for r in rows]
         counts = summarize_counts(groups, [s.name for s in self.stages])
-        if counts["totals"]["in"] != rows_at_steps[-1][1]:
-            raise AccountingError(f"counted {counts['totals']['in']} documents, persisted {rows_at_steps[-1][1]}")
+        if counts["totals"]["in"] != persisted:
+            raise AccountingError(f"counted {counts['totals']['in']} documents, persisted {persisted}")
         for figures in counts["stages"]:
             log.info("stage %-24s in %8d -> out %8d  (dropped %d)", figures["name"], figures["in"], figures["out"],
                      figures["dropped"])
-        details = [{"name": s.name, "params": s.params(), "stats": s.stats(annotated)} for s in self.stages]
-        if quarantine_dir is not None:
-            self._quarantine(annotated, counts, quarantine_dir)
-        kept = annotated.filter(live_condition(annotated)).select(*output_columns(annotated))
-        if report is not None:
-            report.counts = counts
-            report.stage_details = details
-        return PipelineResult(kept=kept, annotated=annotated, counts=counts, stage_details=details)
+        return counts
 
     @staticmethod
     def _quarantine(annotated: DataFrame, counts: dict[str, Any], quarantine_dir: str) -> None:
@@ -180,4 +199,4 @@ class Pipeline:
              .select(ID, SOURCE, REJECT_REASON, ORIGIN, RAW)
              .orderBy(ORIGIN, ID)
              .coalesce(1)
-             .write.mode("overwrite").json(f"{quarantine_dir.rstrip('/')}/{source}"))
+             .write.mode("overwrite").json(f"{quarantine_dir.rstrip('/')}/{check_name(source, 'source')}"))

@@ -15,12 +15,11 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import fsspec
 
-from byod.errors import AccountingError
+from byod.errors import AccountingError, InputError
 
 SCHEMA_VERSION = 1
 
@@ -134,9 +133,14 @@ class RunReport:
     timings: list[dict[str, Any]] = field(default_factory=list)
     output: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    secrets: list[str] = field(default_factory=list, repr=False)
+    resumed_from: str | None = None  # the run id whose finished steps this run reused
+    reused_steps: list[str] = field(default_factory=list)
 
-    def time_step(self, step: str, stages: list[str], seconds: float) -> None:
-        self.timings.append({"step": step, "stages": stages, "seconds": round(seconds, 3)})
+    def time_step(self, step: str, stages: list[str], seconds: float, *, reused: bool = False) -> None:
+        self.timings.append({"step": step, "stages": stages, "seconds": round(seconds, 3),
+                             **({"reused": True} if reused else {})})
 
     def to_dict(self, spark_version: str | None = None) -> dict[str, Any]:
         from byod import __version__
@@ -147,7 +151,8 @@ class RunReport:
         return {
             "schema_version": SCHEMA_VERSION,
             "run": {
-                "job": self.job, "byod_version": __version__, "spark_version": spark_version,
+                "job": self.job, "run_id": self.run_id, "resumed_from": self.resumed_from,
+                "reused_steps": self.reused_steps, "byod_version": __version__, "spark_version": spark_version,
                 "python_version": platform.python_version(), "argv": list(sys.argv),
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
                 "wall_seconds": round(time.time() - self.started, 3),
@@ -162,17 +167,27 @@ class RunReport:
 
     def write(self, folder: str, spark_version: str | None = None) -> dict[str, Any]:
         """Check the accounting, then write ``<folder>/report.json``; returns the report dict."""
-        report = self.to_dict(spark_version)
+        from byod.layout import write_atomic
+        from byod.secrets import mask_values
+
+        report = mask_values(self.to_dict(spark_version), self.secrets)  # argv, stage params, config, output
         check_accounting(report)
-        with fsspec.open(f"{folder.rstrip('/')}/report.json", "w") as handle:
-            json.dump(report, handle, indent=2, sort_keys=False)
+        write_atomic(f"{folder.rstrip('/')}/report.json", json.dumps(report, indent=2).encode("utf-8"))
         return report
 
 
 def load_report(folder_or_file: str) -> dict[str, Any]:
     """Read a report.json given its folder or its path."""
     path = folder_or_file if folder_or_file.endswith(".json") else f"{folder_or_file.rstrip('/')}/report.json"
-    if "://" not in path and not Path(path).exists():
-        raise FileNotFoundError(f"no report at {path}")
-    with fsspec.open(path, "r") as handle:
-        return json.load(handle)
+    try:
+        with fsspec.open(path, "r") as handle:
+            report = json.load(handle)
+    except FileNotFoundError:
+        raise InputError(f"no report at {path}: not a byod output folder, or its run did not finish") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a report.json") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path} is not valid JSON ({error})") from None
+    if not isinstance(report, dict) or "totals" not in report:
+        raise InputError(f"{path} is not a byod report (no 'totals')")
+    return report

@@ -63,9 +63,10 @@ def test_missing_input_and_non_empty_output_are_clear_errors(tmp_path, tokenizer
     occupied = tmp_path / "b"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("precious")
-    out = _byod("run", "c4_arxiv", tok, f"output={occupied}")
-    assert out.returncode == 2 and "not empty; pass overwrite=true" in out.stderr
-    assert (occupied / "keep.txt").read_text() == "precious"
+    for extra in ([], ["overwrite=true"]):  # a folder byod did not make is refused, overwrite or not
+        out = _byod("run", "c4_arxiv", tok, f"output={occupied}", *extra)
+        assert out.returncode == 2 and "is not empty and was not made by byod (it holds keep.txt)" in out.stderr
+        assert (occupied / "keep.txt").read_text() == "precious"
 
 
 def test_job_script_runs_under_plain_python_with_the_same_errors(tmp_path):

@@ -101,18 +101,30 @@ def ndarray_coder(dtype: str | None, shape: tuple[int, ...] | None) -> Coder:
         return b"".join(parts)
 
     def decode(data: bytes) -> np.ndarray:
+        # Strict: every length must agree, so a cut or garbled sample raises instead of decoding short.
         pos = 0
         value_dtype = dtype
         if value_dtype is None:
+            if not data or data[0] not in _VALUE_DTYPES:
+                raise ValueError(f"ndarray dtype code {data[:1].hex() or 'missing'} is not an MDS dtype")
             value_dtype = _VALUE_DTYPES[data[0]]
             pos = 1
         value_shape: tuple[int, ...] | None = shape
         if value_shape is None:
+            if len(data) <= pos:
+                raise ValueError("ndarray shape header missing")
             ndim, code = data[pos] >> 2, data[pos] & 3
             width = 1 << code
+            if ndim == 0 or len(data) < pos + 1 + ndim * width:
+                raise ValueError(f"ndarray shape header of {ndim} axes does not fit in {len(data)} bytes")
             dims = np.frombuffer(data, _SHAPE_DTYPES[code], count=ndim, offset=pos + 1)
             value_shape = tuple(int(d) for d in dims)
             pos += 1 + ndim * width
+        need = int(np.prod(value_shape)) * np.dtype(value_dtype).itemsize
+        if len(data) - pos != need:
+            raise ValueError(f"ndarray of shape {value_shape} {value_dtype} needs {need} bytes, has {len(data) - pos}")
+        if need == 0:
+            return np.zeros(value_shape, value_dtype)
         return np.frombuffer(data, value_dtype, offset=pos).reshape(value_shape)
 
     name = "ndarray" + (f":{dtype}" if dtype else "") + (f":{','.join(map(str, shape))}" if shape else "")

@@ -10,7 +10,7 @@ A shard file (before compression)::
 A sample: ``[sizes of the variable-size columns: uint32 each] [column 0 bytes] [column 1 bytes] ...`` with
 columns sorted by name. A shard is closed before a sample would push it past ``size_limit`` bytes
 (counting 4 offset bytes per sample and the header). Each shard's index entry carries ``raw_data`` and,
-when compressed, ``zip_data`` (basename, bytes, hashes).
+when compressed, ``zip_data`` (basename, bytes, hashes: :data:`DEFAULT_HASHES` unless told otherwise).
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ from byod.mds.encodings import get_coder
 
 #: streaming's default shard size limit: 64 MiB.
 DEFAULT_SIZE_LIMIT = 1 << 26
+#: Hashes stored per shard file unless told otherwise. xxh64 hashes ~5.3 GB/s here against sha1's ~1.3 GB/s
+#: (64 MiB buffer, 2-core Xeon), so it costs ~12 ms per full shard; it catches accidental damage (bit
+#: flips, truncation, a replaced file), which is what validation is for; a cryptographic hash adds nothing
+#: against someone who can also rewrite index.json. streaming accepts it (``StreamingDataset(validate_hash=
+#: 'xxh64')`` checks shards on download).
+DEFAULT_HASHES: tuple[str, ...] = ("xxh64",)
 _COMPRESSIONS = {"zstd": (range(1, 23), 3), "gz": (range(0, 10), 9), "bz2": (range(1, 10), 9)}
 
 
@@ -130,7 +136,7 @@ class ShardWriter:
     """Encode samples and write ``shard.NNNNN.mds[.zstd]`` files into ``out_dir`` (a local folder)."""
 
     def __init__(self, *, out_dir: str, columns: Mapping[str, str], compression: str | None = None,
-                 hashes: Sequence[str] = (), size_limit: int | None = DEFAULT_SIZE_LIMIT) -> None:
+                 hashes: Sequence[str] = DEFAULT_HASHES, size_limit: int | None = DEFAULT_SIZE_LIMIT) -> None:
         if not columns:
             raise ValueError("columns must name at least one column, e.g. {'tokens': 'ndarray:int32'}")
         if size_limit is not None and size_limit < 1:
@@ -219,7 +225,7 @@ class ShardWriter:
 
 def write_mds_partition(rows: Iterable[Mapping[str, Any]], out_dir: str, columns: Mapping[str, str], *,
                         compression: str | None = None, size_limit: int | None = DEFAULT_SIZE_LIMIT,
-                        hashes: Sequence[str] = ()) -> PartitionResult:
+                        hashes: Sequence[str] = DEFAULT_HASHES) -> PartitionResult:
     """Write ``rows`` (dicts with every column) as shards in the local folder ``out_dir``.
 
     The generic entry point for any column layout (pretraining tokens, finetuning prompt/response or

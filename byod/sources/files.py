@@ -2,7 +2,8 @@
 
 JSON lines and text are scanned as raw bytes (``spark.read.text``, gzip and other Hadoop codecs
 decoded by Spark) and parsed in one ``mapInArrow`` pass, so each line's UTF-8, JSON and type errors
-become a rejected row with its file and line, and nothing is collected on the driver. Typed sources
+become a rejected row with its file and line, and nothing is collected on the driver. Hostile files
+(undecodable, a line too long for memory, link loops) are dealt with by :mod:`byod.sources.scan`. Typed sources
 (Parquet, CSV, tables) are checked with Spark built-ins.
 """
 
@@ -20,7 +21,10 @@ from pyspark.sql.types import StringType
 
 from byod.errors import InputError
 from byod.sources import records
+from byod.sources.probe import DEFAULT_MAX_RECORD_BYTES
 from byod.sources.quarantine import PATH, check_metadata_names, finish_frame, from_typed_frame, local_path
+from byod.sources.scan import scan_records
+from byod.sources.walk import check_link, is_root, walk_files
 
 PARQUET_MISSING_TEXT = "parquet.missing_text"
 PARQUET_EMPTY_TEXT = "parquet.empty_text"
@@ -32,15 +36,6 @@ TABLE_EMPTY_TEXT = "table.empty_text"
 
 Paths = str | os.PathLike | Sequence[str | os.PathLike]
 _CORRUPT = "_byod_corrupt_record"
-
-
-def _has_data_file(folder: str) -> bool:
-    """True when a folder holds a file Spark would read (it skips names starting with '.' or '_')."""
-    for _, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
-        if any(not f.startswith((".", "_")) for f in files):
-            return True
-    return False
 
 
 def _check_remote(path: str) -> None:
@@ -76,14 +71,21 @@ def resolve_paths(paths: Paths) -> tuple[list[str], str | None]:
             remote = True
             continue
         local = local_path(path)
+        if not globlib.has_magic(local):
+            check_link(local, path)  # a dangling or looping link: say so, not "does not exist"
         matches = sorted(globlib.glob(local)) if globlib.has_magic(local) else [local] * os.path.exists(local)
         if not matches:
             what = "glob matches nothing" if globlib.has_magic(local) else "path does not exist"
             raise InputError(f"input {path!r}: {what}; check the path (relative to {os.getcwd()!r})")
         for match in matches:
             match = os.path.abspath(match)
+            check_link(match)
+            if is_root(match):
+                raise InputError(
+                    f"input {path!r} is the filesystem root {os.path.realpath(match)!r}; give the folder holding the data"
+                )
             if os.path.isdir(match):
-                if not _has_data_file(match):
+                if not walk_files(match):  # also refuses a link loop or a dangling link inside
                     raise InputError(f"input folder {match!r} holds no files to read")
                 roots.append(match)
             else:
@@ -93,16 +95,28 @@ def resolve_paths(paths: Paths) -> tuple[list[str], str | None]:
     return resolved, root
 
 
-def _scan(spark: SparkSession, paths: list[str], *, wholetext: bool, glob_filter: str | None) -> DataFrame:
-    """Raw bytes of each line (or each whole file) with the file and split it came from."""
-    reader = spark.read.option("recursiveFileLookup", "true")
-    if glob_filter is not None:
-        reader = reader.option("pathGlobFilter", glob_filter)
-    return reader.text(paths, wholetext=wholetext).select(
-        F.col("value").cast("binary").alias(records.BYTES),
-        F.col("_metadata.file_path").alias(records.FILE_PATH),
-        F.col("_metadata.file_block_start").alias(records.BLOCK_START),
+def _scan(
+    spark: SparkSession,
+    paths: list[str],
+    *,
+    wholetext: bool,
+    glob_filter: str | None,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
+) -> DataFrame:
+    """Raw bytes of each line (or each whole file) with the file and split it came from; a file that
+    cannot be read, or a record over ``max_record_bytes``, is a row with its error (see :mod:`byod.sources.scan`)."""
+    _check_limit(max_record_bytes)
+    too_long = records.TEXT_TOO_LONG if wholetext else records.JSONL_TOO_LONG
+    return scan_records(
+        spark, paths, wholetext=wholetext, glob_filter=glob_filter, max_record_bytes=max_record_bytes,
+        too_long_code=too_long,
     )
+
+
+def _check_limit(max_record_bytes: int | None) -> None:
+    if max_record_bytes is not None and (isinstance(max_record_bytes, bool) or not isinstance(max_record_bytes, int)
+                                         or max_record_bytes < 1):
+        raise ValueError(f"max_record_bytes must be a positive number of bytes or None, got {max_record_bytes!r}")
 
 
 def read_json_lines(
@@ -114,14 +128,17 @@ def read_json_lines(
     metadata_columns: Sequence[str],
     source: str,
     with_path: bool,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> DataFrame:
     """JSON lines reader shared by :func:`read_jsonl` and :func:`byod.sources.c4.read_c4`."""
     check_metadata_names(metadata_columns)
+    _check_limit(max_record_bytes)
     resolved, root = resolve_paths(paths)
     parse = records.json_batches(
         text_field=text_column, key_field=key_column, metadata_fields=tuple(metadata_columns), root=root
     )
-    parsed = _scan(spark, resolved, wholetext=False, glob_filter=None).mapInArrow(
+    scan = _scan(spark, resolved, wholetext=False, glob_filter=None, max_record_bytes=max_record_bytes)
+    parsed = scan.mapInArrow(
         parse, records.output_schema(metadata_columns)
     )
     metadata = ([PATH] if with_path else []) + list(metadata_columns)
@@ -136,11 +153,14 @@ def read_jsonl(
     id_column: str | None = None,
     metadata_columns: Sequence[str] = (),
     source: str = "jsonl",
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> DataFrame:
     """Read JSON lines (plain or compressed); bad lines become rejected rows (``jsonl.*`` codes).
 
     The natural key is ``id_column``'s value when given, else the file (relative to the inputs'
     common folder) and line. ``metadata_columns`` are kept as string columns (non-strings as JSON).
+    A file that does not decompress is one ``file.unreadable`` row; a line over ``max_record_bytes``
+    (None: no limit) is ``jsonl.too_long``, and never held in memory whole.
     """
     return read_json_lines(
         spark,
@@ -150,6 +170,7 @@ def read_jsonl(
         metadata_columns=metadata_columns,
         source=source,
         with_path=True,
+        max_record_bytes=max_record_bytes,
     )
 
 
@@ -161,6 +182,7 @@ def read_text(
     source: str = "text",
     fallback_encoding: str | None = None,
     glob_filter: str | None = None,
+    max_record_bytes: int | None = DEFAULT_MAX_RECORD_BYTES,
 ) -> DataFrame:
     """Read text files as one document per file or per non-blank line (``text.*`` codes).
 
@@ -168,14 +190,17 @@ def read_text(
         per: ``"file"`` (key: the relative path) or ``"line"`` (key: relative path and line).
         fallback_encoding: decoding tried when a record is not UTF-8 (e.g. ``"latin-1"``); None rejects it.
         glob_filter: file-name pattern applied inside folders (Spark's ``pathGlobFilter``), e.g. ``"*.tex"``.
+        max_record_bytes: a file (``per="file"``, decompressed) or line over this many bytes is rejected as
+            ``text.too_long`` without being held in memory; None: no limit. A file that does not
+            decompress is one ``file.unreadable`` row.
     """
     if per not in ("file", "line"):
         raise ValueError(f"per must be 'file' or 'line', got {per!r}")
+    _check_limit(max_record_bytes)
     resolved, root = resolve_paths(paths)
     parse = records.text_batches(per_file=per == "file", fallback_encoding=fallback_encoding, root=root)
-    parsed = _scan(spark, resolved, wholetext=per == "file", glob_filter=glob_filter).mapInArrow(
-        parse, records.output_schema(())
-    )
+    scan = _scan(spark, resolved, wholetext=per == "file", glob_filter=glob_filter, max_record_bytes=max_record_bytes)
+    parsed = scan.mapInArrow(parse, records.output_schema(()))
     return finish_frame(parsed, source=source, metadata=[PATH])
 
 

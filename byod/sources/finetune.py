@@ -55,6 +55,8 @@ def parse_line(data: bytes, *, id_column: str | None = None, **mapping: Any) -> 
         record = json.loads(line)
     except ValueError:
         return None, None, None, records.JSONL_BAD_JSON
+    except RecursionError:
+        return None, None, None, records.JSONL_TOO_DEEP
     key = as_string(record.get(id_column)) if id_column and isinstance(record, dict) else None
     checked = check_record(record, **mapping)
     if checked.text is not None and not encodable(checked.text):
@@ -76,9 +78,12 @@ def _json_lines(*, root: str | None, id_column: str | None, mapping: dict[str, A
             rows = []
             columns = (batch.column(records.BYTES).to_pylist(), batch.column(records.FILE_PATH).to_pylist(),
                        batch.column(records.BLOCK_START).to_pylist())
-            for data, file_path, start in zip(*columns):
+            for data, file_path, start, (error, message) in zip(*columns, records.scan_errors(batch)):
                 path = local_path(file_path)
-                suffix = counter.next(path, start)
+                suffix = "" if start is None else counter.next(path, start)
+                if error is not None:  # an unreadable file or a too-long line (byod.sources.scan)
+                    rows.append((None, None, relative_key(path, root) + suffix, error, path + suffix, message))
+                    continue
                 if not data or not data.strip():
                     continue
                 text, fmt, key, reason = parse_line(data, id_column=id_column, **mapping)
@@ -107,11 +112,15 @@ def _typed_rows(mapping: dict[str, Any]):
 def _is_blank_file(path: str) -> bool:
     """True when a local file (decompressed by its extension) holds only whitespace."""
     import fsspec
+    import zstandard
 
-    with fsspec.open(path, "rb", compression="infer") as handle:
-        while chunk := handle.read(1 << 16):
-            if chunk.strip():
-                return False
+    try:
+        with fsspec.open(path, "rb", compression="infer") as handle:
+            while chunk := handle.read(1 << 16):
+                if chunk.strip():
+                    return False
+    except (OSError, EOFError, ValueError, zstandard.ZstdError):
+        return False  # it does not decompress: the scan rejects it as file.unreadable
     return True
 
 

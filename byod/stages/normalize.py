@@ -7,12 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from pyspark.sql import DataFrame
-from pyspark.sql.types import StringType, StructField, StructType
-
-from byod.columns import TEXT, WORK_PREFIX
-from byod.stages.base import Filter, apply_edit, live_text, require_columns
-from byod.stages.quality._batch import struct_udf
+from byod.stages.rules import EditFilter
 
 NORMALIZE_EMPTY = "normalize.empty"
 
@@ -51,7 +46,7 @@ def repair_mojibake(text: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Normalize(Filter):
+class Normalize(EditFilter):
     """Normalize text so later rules count lines, words and duplicates on clean input.
 
     Steps, in order, each optional: repair cheap mojibake (UTF-8 read as cp1252); turn ``\\r\\n``,
@@ -110,13 +105,7 @@ class Normalize(Filter):
             text = re.sub(f"\n{{{self.max_blank_lines + 2},}}", keep, text)
         return text.strip()
 
-    def score(self, text: str) -> tuple[str | None, str]:
-        """(reason or None, normalized text) for one document."""
+    def edit(self, text: str) -> tuple[str, str | None]:
+        """(normalized text, None), or ``normalize.empty`` when nothing is left."""
         normalized = self.normalize(text)
-        return (NORMALIZE_EMPTY if not normalized else None), normalized
-
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        schema = StructType([StructField("reason", StringType()), StructField("text", StringType())])
-        scored = f"{WORK_PREFIX}normalize"
-        return apply_edit(df.withColumn(scored, struct_udf(self.score, schema, live_text(df))), scored)
+        return normalized, (NORMALIZE_EMPTY if not normalized else None)

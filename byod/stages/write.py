@@ -27,7 +27,7 @@ from byod.mds.index import (
     remove_tree,
 )
 from byod.mds.validate import validate_mds
-from byod.mds.writer import DEFAULT_SIZE_LIMIT, ShardWriter, check_hashes, parse_compression
+from byod.mds.writer import DEFAULT_HASHES, DEFAULT_SIZE_LIMIT, ShardWriter, check_hashes, parse_compression
 from byod.stages.base import Stage
 from byod.stages.packing import PackingStats
 from byod.stages.tokenize import PACK_STATS, TOKENS
@@ -102,7 +102,9 @@ class WriteMDS(Stage):
             ``{'tokens': 'ndarray:int32'}`` or ``{'text': 'str'}`` from the frame.
         compression: ``'zstd'``, ``'zstd:LEVEL'``, ``'gz'``, ``'bz2'`` or None for raw ``.mds`` shards.
         size_limit: bytes per shard before a new one starts (uncompressed); None puts each partition in one.
-        hashes: sorted hash names stored per shard file (``'sha1'``, ``'xxh64'``, ...).
+        hashes: sorted hash names stored per shard file (``'sha1'``, ``'xxh64'``, ...) for ValidateMDS and
+            streaming's ``validate_hash``; default :data:`byod.mds.writer.DEFAULT_HASHES` (xxh64: ~4x
+            sha1's speed, and streaming accepts it); ``()`` stores none and leaves corruption undetectable.
         overwrite: empty a non-empty ``output`` first; False raises OutputExistsError.
     """
 
@@ -110,7 +112,7 @@ class WriteMDS(Stage):
     columns: Mapping[str, str] | None = None
     compression: str | None = "zstd"
     size_limit: int | None = DEFAULT_SIZE_LIMIT
-    hashes: tuple[str, ...] = ()
+    hashes: tuple[str, ...] = DEFAULT_HASHES
     overwrite: bool = False
 
     def __post_init__(self) -> None:
@@ -248,10 +250,13 @@ def _partition_writer(output: str, columns: dict[str, str], types: dict[str, T.D
 class ValidateMDS:
     """Read a written MDS dataset back with byod's reader and check it; ``run()`` returns the report dict.
 
-    Checks every shard's size and hashes against index.json, the sample count per shard and in total
-    (against ``expected_samples``, e.g. ``WriteResult.samples``), the column layout, that ``tokens`` ids
-    lie in ``[0, vocab size)``, and decodes ``decode_samples`` samples for the report. Runs on the driver
-    (no Spark job). Raises MDSFormatError on the first problem.
+    Checks index.json's structure, every shard's size and hashes against it, each shard's header and
+    offsets, decodes every sample (each column's bytes must match its encoding exactly), the sample count
+    per shard and in total (against ``expected_samples``, e.g. ``WriteResult.samples``), the column layout,
+    and that ``tokens`` ids lie in ``[0, vocab size)``. Runs on the driver (no Spark job). Raises a one-line
+    MDSFormatError naming the file on the first problem. The report's ``hashes_checked`` is true only when
+    every shard had hashes and they matched; ``decode_samples`` samples are previewed as ``decoded`` text
+    (with a tokenizer), ``first_tokens`` (ids, without) or ``first_values`` (no tokens column).
 
     Args:
         output: the dataset folder (local path or fsspec URL).
@@ -259,8 +264,8 @@ class ValidateMDS:
         tokenizer: decodes samples and gives the vocabulary size; None skips decoding.
         tokenizer_kind: ``'auto'``, ``'hf'`` or ``'tiktoken'``.
         vocab_size: upper bound for token ids when no tokenizer is given; None skips the range check.
-        decode_samples: samples decoded (first characters kept) into the report.
-        check_hashes: verify the hashes stored in index.json.
+        decode_samples: samples previewed in the report (first characters or token ids kept).
+        check_hashes: verify the hashes stored in index.json (False reports ``hashes_checked: false``).
     """
 
     output: str

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byod.errors import WorkflowError
+from byod.errors import ConfigError, WorkflowError
 from byod.workflow.secrets import redact, secrets_from_env
 
 log = logging.getLogger("byod.workflow")
@@ -98,27 +98,23 @@ def _var_args(variables: dict[str, Any] | None) -> list[str]:
     return args
 
 
-def _check_bundle(bundle_dir: Path, job: str, target: str) -> None:
-    """Fail early, without the CLI, when the bundle lacks the job or the target."""
-    import yaml
+def _check_bundle(bundle_dir: Path, job: str, target: str, variables: dict[str, Any] | None) -> None:
+    """Fail early, without the CLI, on a missing job or target, a typo, or a broken deploy-time rule."""
+    from byod.workflow.bundle_config import load_bundle, target_name
+    from byod.workflow.bundle_rules import bundle_problems
 
     root = bundle_dir / "databricks.yml"
     if not root.is_file():
-        raise ValueError(f"no databricks.yml in bundle_dir {str(bundle_dir)!r}; pass the folder holding the bundle")
-    config = yaml.safe_load(root.read_text(encoding="utf-8")) or {}
-    targets = sorted((config.get("targets") or {}).keys())
-    if target not in targets:
-        raise ValueError(f"target {target!r} is not defined in {root}; allowed: {', '.join(targets)}")
-    jobs: set[str] = set()
-    for pattern in config.get("include") or []:
-        for path in sorted(bundle_dir.glob(pattern)):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            jobs.update(((data.get("resources") or {}).get("jobs") or {}).keys())
-    jobs.update(((config.get("resources") or {}).get("jobs") or {}).keys())
+        raise ConfigError(f"no databricks.yml in bundle_dir {str(bundle_dir)!r}; pass the folder holding the bundle")
+    bundle = load_bundle(bundle_dir)
+    target_name(bundle, target)
+    jobs = bundle.job_files()
     if job not in jobs:
-        raise ValueError(
-            f"job {job!r} is not a job of the bundle in {bundle_dir}; known jobs: {', '.join(sorted(jobs))}"
-        )
+        raise ConfigError(f"{root}: resources.jobs.{job}: no such job (known jobs: {', '.join(sorted(jobs))})")
+    problems = bundle_problems(bundle, target, variables)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more)
 
 
 def _run_step(name: str, argv: list[str], *, cwd: Path, env: dict[str, str], timeout_s: float) -> BundleStep:
@@ -197,7 +193,7 @@ def run_byod_with_DABs(  # noqa: N802 - the name is the public API asked for
         raise ValueError(f"timeout_s must be > 0 seconds, got {timeout_s}")
     var_args = _var_args(variables)
     bundle_dir = Path.cwd() if bundle_dir is None else Path(bundle_dir)
-    _check_bundle(bundle_dir, job, target)
+    _check_bundle(bundle_dir, job, target, variables)
     full_env = {**os.environ, **(env or {})}
     executable = shutil.which(databricks_bin, path=full_env.get("PATH"))
     if executable is None:

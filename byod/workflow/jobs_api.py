@@ -4,30 +4,34 @@
 ``mode="submit"`` sends it as a one-time run (``runs/submit``: ``name`` becomes ``run_name`` and each
 ``job_cluster_key`` is replaced by that cluster's ``new_cluster``); ``mode="create_and_run"`` creates a
 saved job (``jobs/create``) and starts it (``jobs/run-now``); the job stays in the workspace.
+
+``cfg`` may also be a bundle resource file (``resources/<job>.job.yml``): its ``resources.jobs.<name>`` is
+turned into such a definition (:mod:`byod.workflow.resource`), local files it names are uploaded
+(:mod:`byod.workflow.upload`). Waiting uses the SDK's own waiter (``Wait.result``); the token is sent only
+over https (or to a loopback test server when allowed) and is masked in every result, error and log record.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 import enum
 import logging
-import math
-import time
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from byod.errors import ConfigError, WorkflowError
 from byod.workflow.secrets import redact, secrets_from_env
+from byod.workflow.transport import check_host, client_secrets, masked_logs
 from byod.workflow.validate import load_job_definition, validate_job_definition
 
 log = logging.getLogger("byod.workflow")
 
 Mode = Literal["submit", "create_and_run"]
 _MODES = ("submit", "create_and_run")
-# Life-cycle states after which a run never changes (RunLifeCycleState; RunLifecycleStateV2State).
-_TERMINAL = frozenset({"TERMINATED", "SKIPPED", "INTERNAL_ERROR"})
 _SUCCESS = "SUCCESS"
 
 
@@ -75,6 +79,7 @@ def submit_payload(definition: dict[str, Any]) -> dict[str, Any]:
     clusters = {c["job_cluster_key"]: c["new_cluster"] for c in payload.pop("job_clusters", None) or []}
     if "name" in payload:
         payload["run_name"] = payload.pop("name")
+    payload.pop("description", None)  # a saved job's label; a one-time run has none and nothing depends on it
     for task in payload.get("tasks") or []:
         if "job_cluster_key" in task:
             task["new_cluster"] = copy.deepcopy(clusters[task.pop("job_cluster_key")])
@@ -146,10 +151,15 @@ def _lost_keys(sent: Any, kept: Any, path: str) -> list[str]:
     return []
 
 
-def _make_client(timeout_s: float) -> Any:
+def _make_client(timeout_s: float, allow_insecure_loopback: bool) -> Any:
+    import os
+
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
 
+    # Refuse a plain-http host before the SDK contacts it; the built client's host is checked again below
+    # (a profile in ~/.databrickscfg can name the host too).
+    check_host(os.environ.get("DATABRICKS_HOST"), allow_insecure_loopback=allow_insecure_loopback)
     # Host and credentials come from DATABRICKS_* variables or the config profile (unified auth).
     # Retries of one request stop within the run's own timeout, not the SDK's default 300 s.
     budget = max(1, int(min(timeout_s, 300)))
@@ -173,114 +183,198 @@ def _state(run: Any) -> tuple[str | None, str | None, str]:
     return life, result, message
 
 
+@dataclass
+class _Seen:
+    """The last run state the waiter reported, every server-supplied text already masked."""
+
+    secrets: list[str]
+    life: str | None = None
+    result: str | None = None
+    message: str = ""
+    url: str | None = None
+
+    def update(self, run: Any) -> None:
+        life, result, message = _state(run)
+        self.life, self.result, self.message = life, result, redact(message, self.secrets)
+        if run.run_page_url:
+            self.url = redact(run.run_page_url, self.secrets)
+        log.info("Jobs API run %s: %s %s", run.run_id, life, self.message[:200])
+
+
+def _fail(cls: type[JobRunError], message: str, seen: _Seen | None, secrets: list[str], **fields: Any) -> JobRunError:
+    """A JobRunError whose message and fields hold no secret (the server may echo the token anywhere)."""
+    if seen is not None:
+        fields.setdefault("state", seen.life)
+        fields.setdefault("result_state", seen.result)
+        fields.setdefault("run_page_url", seen.url)
+    if fields.get("run_page_url"):
+        fields["run_page_url"] = redact(fields["run_page_url"], secrets)
+    return cls(redact(message, secrets), **fields)
+
+
 def run_byod_with_jobAPI(  # noqa: N802 - the name is the public API asked for
     cfg: str | Path | dict[str, Any] | Any,
     *,
     mode: Mode = "submit",
+    job: str | None = None,
+    target: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    upload_to: str | None = None,
     timeout_s: float = 3600.0,
-    poll_s: float = 10.0,
     cancel_on_timeout: bool = True,
     client: Any | None = None,
+    allow_insecure_loopback: bool = False,
 ) -> JobRunResult:
     """Validate a job definition, run it through the Jobs API, wait for it and check how it ended.
 
     Args:
-        cfg: path to a YAML file, a dict or an OmegaConf config holding the job definition.
+        cfg: a YAML path, dict or OmegaConf config holding a Jobs API job definition, or a bundle resource
+            file (``resources/<job>.job.yml``) whose ``resources.jobs.<name>`` is converted.
         mode: ``"submit"`` (one-time run) or ``"create_and_run"`` (saved job + run-now).
+        job: which job of a bundle resource file (needed only when it defines several).
+        target: bundle target whose variables apply (default: the bundle's default target).
+        variables: bundle variables (``{"compute": "serverless", "output_path": ...}``), over the target's.
+        upload_to: workspace (``/Workspace/...``) or volume (``/Volumes/...``) folder the local files a
+            resource names (entry script, wheel) are uploaded to; needed when it names local files.
         timeout_s: seconds to wait for the run to finish (the request retries stop within it too).
-        poll_s: seconds between ``runs/get`` polls.
         cancel_on_timeout: cancel the run when ``timeout_s`` passes.
         client: a ``databricks.sdk.WorkspaceClient``; by default one from ``DATABRICKS_HOST`` /
             ``DATABRICKS_TOKEN`` or the config profile.
+        allow_insecure_loopback: allow an ``http://`` host on 127.0.0.1/::1/localhost (local test servers).
+            Any other ``http://`` host is refused: the token would travel unencrypted.
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    if not timeout_s > 0 or not poll_s > 0:
-        raise ValueError(f"timeout_s and poll_s must be > 0 seconds, got {timeout_s} and {poll_s}")
-    definition, source = load_job_definition(cfg)
-    validate_job_definition(definition, source=source)
+    if not timeout_s > 0:
+        raise ValueError(f"timeout_s must be > 0 seconds, got {timeout_s}")
+    from byod.workflow.resource import resolve_definition
 
-    from databricks.sdk.errors import DatabricksError
+    data, source = load_job_definition(cfg)
+    definition, local_files = resolve_definition(
+        data, source, job=job, target=target, variables=variables, upload_to=upload_to
+    )
+    validate_job_definition(definition, source=source)
+    kwargs = _request_kwargs(definition, mode, source)
+    secrets = secrets_from_env()
+    with masked_logs(secrets):
+        return _run(
+            kwargs,
+            mode,
+            local_files,
+            secrets,
+            timeout_s=timeout_s,
+            cancel_on_timeout=cancel_on_timeout,
+            client=client,
+            allow_insecure_loopback=allow_insecure_loopback,
+        )
+
+
+def _request_kwargs(definition: dict[str, Any], mode: Mode, source: str) -> dict[str, Any]:
     from databricks.sdk.service.jobs import JobsAPI
 
-    secrets = secrets_from_env()
     try:
         if mode == "submit":
-            kwargs = _sdk_kwargs(JobsAPI.submit, submit_payload(definition))
-        else:
-            kwargs = _sdk_kwargs(JobsAPI.create, definition)
+            return _sdk_kwargs(JobsAPI.submit, submit_payload(definition))
+        return _sdk_kwargs(JobsAPI.create, definition)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-    step = "connect"
+
+
+def _run(
+    kwargs: dict[str, Any],
+    mode: Mode,
+    local_files: Any,
+    secrets: list[str],
+    *,
+    timeout_s: float,
+    cancel_on_timeout: bool,
+    client: Any | None,
+    allow_insecure_loopback: bool,
+) -> JobRunResult:
+    from databricks.sdk.errors import DatabricksError
+
+    step, failure = "connect", None
     try:
-        w = client if client is not None else _make_client(timeout_s)
-        secrets.append(getattr(getattr(w, "config", None), "token", None) or "")
+        w = client if client is not None else _make_client(timeout_s, allow_insecure_loopback)
+        secrets.extend(client_secrets(w))
+        check_host(getattr(w.config, "host", None), allow_insecure_loopback=allow_insecure_loopback)
+        if local_files:
+            from byod.workflow.upload import upload_files
+
+            step = "upload"
+            upload_files(w, local_files)
         job_id = None
         if mode == "submit":
             step = "runs/submit"
-            run_id = w.jobs.submit(**kwargs).run_id
+            waiter = w.jobs.submit(**kwargs)
         else:
             step = "jobs/create"
             job_id = w.jobs.create(**kwargs).job_id
             step = "jobs/run-now"
-            run_id = w.jobs.run_now(job_id=job_id).run_id
+            waiter = w.jobs.run_now(job_id=job_id)
+        run_id = waiter.run_id
         log.info("Jobs API %s: run %s started", step, run_id)
         step = "runs/get"
         return _wait(
-            w, run_id, job_id, timeout_s=timeout_s, poll_s=poll_s, cancel_on_timeout=cancel_on_timeout, secrets=secrets
+            w, waiter, run_id, job_id, timeout_s=timeout_s, cancel_on_timeout=cancel_on_timeout, secrets=secrets
         )
+    except ConfigError:
+        raise
     except (DatabricksError, ValueError, OSError) as exc:
-        if isinstance(exc, ConfigError):
-            raise
         status = getattr(exc, "error_code", None) or type(exc).__name__
-        raise JobRunError(redact(f"Jobs API {step} failed ({status}): {exc}", secrets)) from None
+        failure = _fail(JobRunError, f"Jobs API {step} failed ({status}): {exc}", None, secrets)
+    raise failure  # outside the except block: the SDK's exception (and what it echoed) is not chained
 
 
 def _wait(
     w: Any,
+    waiter: Any,
     run_id: int,
     job_id: int | None,
     *,
     timeout_s: float,
-    poll_s: float,
     cancel_on_timeout: bool,
     secrets: list[str],
 ) -> JobRunResult:
-    deadline = time.monotonic() + timeout_s
-    life, result, message, url = None, None, "", None
-    for _ in range(math.ceil(timeout_s / poll_s) + 2):  # bounded even if the clock misbehaves
-        run = w.jobs.get_run(run_id)
-        life, result, message = _state(run)
-        message = redact(message, secrets)
-        url = run.run_page_url or url
-        if life in _TERMINAL:
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        time.sleep(min(poll_s, remaining))
-    if life not in _TERMINAL:
+    """Wait with the SDK's own waiter (``Wait.result``); on timeout cancel the run unless told not to."""
+    from databricks.sdk.errors import OperationFailed
+
+    seen = _Seen(secrets)
+    timed_out = False
+    try:
+        run = waiter.result(timeout=datetime.timedelta(seconds=timeout_s), callback=seen.update)
+        seen.update(run)
+    except OperationFailed:  # INTERNAL_ERROR: the callback saw that run just before the waiter gave up
+        pass
+    except TimeoutError:
+        timed_out = True
+    if timed_out:
         if cancel_on_timeout:
             try:
                 w.jobs.cancel_run(run_id)
             except Exception as exc:  # noqa: BLE001 - the timeout is the error to report; a failed cancel is logged
                 log.warning("cancelling run %s after the timeout failed: %s", run_id, type(exc).__name__)
-        raise JobRunTimeoutError(
-            f"run {run_id} not finished after {timeout_s:.0f} s (last state {life}); "
-            f"{'cancel requested' if cancel_on_timeout else 'left running'}; see {url}",
+        raise _fail(
+            JobRunTimeoutError,
+            f"run {run_id} not finished after {timeout_s:.0f} s (last state {seen.life}); "
+            f"{'cancel requested' if cancel_on_timeout else 'left running'}; see {seen.url}",
+            seen,
+            secrets,
             run_id=run_id,
-            state=life,
-            result_state=result,
-            run_page_url=url,
         )
-    if result != _SUCCESS:
-        raise JobRunError(
-            f"run {run_id} ended {life}/{result}: {message[:500]} (see {url})",
+    if seen.result != _SUCCESS:
+        raise _fail(
+            JobRunError,
+            f"run {run_id} ended {seen.life}/{seen.result}: {seen.message[:500]} (see {seen.url})",
+            seen,
+            secrets,
             run_id=run_id,
-            state=life,
-            result_state=result,
-            run_page_url=url,
         )
     return JobRunResult(
-        run_id=run_id, job_id=job_id, state=life, result_state=result, state_message=message, run_page_url=url
+        run_id=run_id,
+        job_id=job_id,
+        state=seen.life or "",
+        result_state=seen.result,
+        state_message=seen.message,
+        run_page_url=seen.url,
     )

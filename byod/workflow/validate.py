@@ -85,8 +85,10 @@ def job_definition_problems(definition: Mapping[str, Any]) -> list[str]:
 
 
 def validate_job_definition(definition: Mapping[str, Any], *, source: str = "<dict>") -> None:
-    """Raise ConfigError listing every problem (with its path) if the job definition is not valid."""
+    """Raise ConfigError naming every problem and its path (one line when there is one) if the definition is invalid."""
     problems = job_definition_problems(definition)
+    if len(problems) == 1:
+        raise ConfigError(f"invalid job definition in {source}: {problems[0]}")
     if problems:
         shown = problems[:_MAX_LISTED]
         more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""

@@ -1,8 +1,11 @@
-"""Crash safety: a run killed while writing MDS leaves no root index.json (nothing that looks complete),
-and a rerun with overwrite=true produces a dataset identical to an uninterrupted run."""
+"""Crash safety: a run killed during dedup or while writing MDS leaves the previous good results as they
+were (nothing half-published), and the next run with overwrite=true produces a dataset identical to an
+uninterrupted run."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -20,39 +23,61 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _command(inputs: Path, output: Path, tokenizer: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "byod.cli", "run", "c4_arxiv", f"output={output}",
-            f"sources=[{{name: web, format: c4, paths: ['{inputs}']}}]", "stages=[{stage: Normalize}]",
+            f"sources=[{{name: web, format: c4, paths: ['{inputs}']}}]", "stages=[{stage: Normalize}, {stage: Dedup}]",
             f"tokenize.tokenizer={tokenizer}", "tokenize.max_seq_len=512", "tokenize.num_partitions=8",
             "mds.compression=null", *extra]
 
 
+def _published(output: Path) -> dict[str, str]:
+    return {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for name in ("mds", "quarantine", "report.json", "report.html") for p in sorted(
+                [output / name] if (output / name).is_file() else (output / name).rglob("*")) if p.is_file()}
+
+
+def _kill_when(command: list[str], env: dict[str, str], appears) -> None:
+    """Start the run, SIGKILL its process group as soon as ``appears()`` holds."""
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 600
+    while not appears() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before the point where it was to be killed"
+    assert appears(), "the run never reached the point where it was to be killed within 10 minutes"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+
+
 @pytest.mark.slow
-def test_killed_run_leaves_no_index_and_rerun_matches_clean_run(tmp_path, corpora, tokenizer_dirs):
+def test_killed_runs_keep_the_previous_results_and_a_rerun_matches_a_clean_run(tmp_path, corpora, tokenizer_dirs):
     inputs = tmp_path / "in"
     varied_copies(corpora, inputs, copies=6)
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
            "BYOD_SPARK_MASTER": "local[2]"}
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen(_command(inputs, killed, tokenizer_dirs["llama3"]), cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 600
-    staging = killed / "mds" / "_staging"
-    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run ended before MDS writing started; nothing was killed"
-    assert staging.exists(), "MDS writing never started within 10 minutes"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
-    assert not (killed / "mds" / "index.json").exists(), "a killed run left a root index.json"
-    assert not (killed / "report.json").exists()
-
-    rerun = subprocess.run(_command(inputs, killed, tokenizer_dirs["llama3"], "overwrite=true"), cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=900)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    clean = tmp_path / "clean"
-    uninterrupted = subprocess.run(_command(inputs, clean, tokenizer_dirs["llama3"]), cwd=REPO, env=env,
-                                   capture_output=True, text=True, timeout=900)
-    assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
-    samples, digest = _digest_samples(str(killed / "mds"))
+    output = tmp_path / "out"
+    command = _command(inputs, output, tokenizer_dirs["llama3"])
+    clean = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert clean.returncode == 0, clean.stderr[-3000:]
+    samples, digest = _digest_samples(str(output / "mds"))
     assert samples > 50
-    assert (samples, digest) == _digest_samples(str(clean / "mds"))
-    assert not (killed / "mds" / "_staging").exists()
+    before = _published(output)
+    first_run = json.loads((output / "report.json").read_text())["run"]["run_id"]
+
+    def dedup_started() -> bool:
+        return any(output.glob("_work/*/dedup"))
+
+    def mds_writing() -> bool:
+        return any(output.glob("_staging/*/mds/*/_staging"))
+
+    for appears in (dedup_started, mds_writing):
+        _kill_when([*command, "overwrite=true"], env, appears)
+        assert _published(output) == before, f"a run killed at {appears.__name__} changed the published results"
+        assert json.loads((output / "report.json").read_text())["run"]["run_id"] == first_run
+
+    rerun = subprocess.run([*command, "overwrite=true"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=900)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert _digest_samples(str(output / "mds")) == (samples, digest)
+    assert json.loads((output / "report.json").read_text())["run"]["run_id"] != first_run
+    left = {p.name for p in output.iterdir()}
+    assert {"_byod.json", "mds", "report.html", "report.json"} <= left
+    assert not left & {"_staging", "_work", "_trash", "_byod.lock"}, left

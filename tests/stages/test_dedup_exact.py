@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pyspark.sql import functions as F
 
@@ -27,19 +29,20 @@ def reasons(spark, rows, stage, **columns):
     (ExactDedup(), "", "  ", True),
 ])
 def test_normalization(spark, stage, a, b, duplicate):
-    got = reasons(spark, [("2", a, None, None), ("1", b, None, None)], stage)
+    by_id = dataclasses.replace(stage, priority=())  # the smallest id survives, whatever the lengths
+    got = reasons(spark, [("2", a, None, None), ("1", b, None, None)], by_id)
     assert got == {"1": None, "2": EXACT_DUPLICATE if duplicate else None}
 
 
 def test_survivor_is_smallest_id_or_priority_and_only_live_rows_count(spark):
     rows = [("b", "same text", None, "2024"), ("a", "same text", None, "2020"), ("c", "same text", None, "2022"),
             ("d", "other text", None, "2021"), ("e", None, None, None), ("f", None, None, None)]
-    assert reasons(spark, rows, ExactDedup()) == {"a": None, "b": EXACT_DUPLICATE, "c": EXACT_DUPLICATE,
+    assert reasons(spark, rows, ExactDedup(priority=())) == {"a": None, "b": EXACT_DUPLICATE, "c": EXACT_DUPLICATE,
                                                   "d": None, "e": None, "f": None}
     newest = reasons(spark, rows, ExactDedup(priority=("-timestamp",)))
     assert [k for k, v in sorted(newest.items()) if v] == ["a", "c"]
     dropped = F.when(F.col(ID) == "a", F.lit("earlier.rule"))
-    assert reasons(spark, rows, ExactDedup(), **{DROP_REASON: dropped})["b"] is None  # "a" is out already
+    assert reasons(spark, rows, ExactDedup(priority=()), **{DROP_REASON: dropped})["b"] is None  # "a" is out
 
 
 def test_url_dedup_ignores_fragment_and_empty_urls(spark):
@@ -68,7 +71,7 @@ def test_dedup_chains_exact_url_then_fuzzy(spark, tmp_path):
     rows = [("1", base, "u1", None), ("2", base.upper(), "u2", None), ("3", base + " and more", "u3", None),
             ("4", "something else entirely with its own words and phrases here", "u1", None),
             ("5", "unrelated text number five about cooking pasta at home tonight", "u5", None)]
-    stage = Dedup(url=True, work_dir=str(tmp_path))
+    stage = Dedup(url=True, work_dir=str(tmp_path), priority=())  # () : the smallest id survives
     df = spark.createDataFrame(rows, SCHEMA)
     annotated = stage.annotate(df).cache()
     got = {r[ID]: r[STAGE_REASON] for r in annotated.collect()}

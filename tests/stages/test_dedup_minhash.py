@@ -90,7 +90,7 @@ def test_identical_texts_share_every_band_and_others_do_not():
 @pytest.mark.parametrize("corpus", ["neardup", "web"])
 def test_precision_and_recall_at_jaccard_0_8(spark, corpora, tmp_path, corpus):
     rows, positives = load_corpus(corpora, corpus)
-    stage = MinHashDedup(work_dir=str(tmp_path))
+    stage = MinHashDedup(work_dir=str(tmp_path), priority=())  # () : the smallest id survives
     annotated, clusters, removed = run(spark, rows, stage)
     precision, recall = pair_scores(clusters, positives)
     print(f"\n{corpus}: docs={len(rows)} positives={len(positives)} precision={precision:.3f} "
@@ -102,7 +102,7 @@ def test_precision_and_recall_at_jaccard_0_8(spark, corpora, tmp_path, corpus):
     assert stats["clusters"] == len(set(clusters.values()))
     assert stats["largest"][0]["size"] >= stats["largest"][-1]["size"]
     survivors = {s["survivor"] for s in stats["largest"]}
-    assert survivors == {s["cluster"] for s in stats["largest"]}  # smallest id survives by default
+    assert survivors == {s["cluster"] for s in stats["largest"]}  # smallest id survives with priority=()
 
 
 def test_same_ids_removed_across_runs_and_partition_counts(spark, corpora, tmp_path):

@@ -31,14 +31,16 @@ GERMAN = "Der schnelle braune Fuchs springt über den faulen Hund, während der 
     ],
 )
 def test_reason_codes(text: str, code: str | None, language: str | None) -> None:
-    reason, lang, score = LanguageFilter().score(text, default_model_path())
+    reason, lang, score = LanguageFilter().measure(text)
+    assert LanguageFilter().reason(text) == reason
     assert (reason, lang) == (code, language)
     assert 0.0 <= score <= 1.0
 
 
 def test_parameters() -> None:
-    assert LanguageFilter(languages=("de",)).score(GERMAN, default_model_path())[0] is None
-    assert LanguageFilter(languages=None, min_score=0.0).score(GERMAN, default_model_path())[0] is None
+    assert LanguageFilter(languages=("de",)).reason(GERMAN) is None
+    assert LanguageFilter(languages=None, min_score=0.0).reason(GERMAN) is None
+    assert LanguageFilter(model_path=default_model_path()).reason(GERMAN) == LANGUAGE_UNWANTED
     with pytest.raises(ValueError, match="min_score"):
         LanguageFilter(min_score=2)
     with pytest.raises(TypeError, match="languages"):

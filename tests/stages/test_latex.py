@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 from pyspark.sql import functions as F
@@ -17,6 +18,7 @@ from byod.stages.latex import (
     clean_latex,
     expand_macros,
     find_macros,
+    mask_verbatim,
     strip_comments,
 )
 from tests.conftest import SAMPLE
@@ -54,7 +56,8 @@ After the end.
 def test_clean_paper_rules():
     text, reason = clean_latex(PAPER)
     assert reason is None
-    assert text.startswith(r"\section{Intro}")  # preamble, title and abstract gone
+    front = "\\title{Preamble title}\n\n\\begin{abstract}\nAn abstract before any section.\n\\end{abstract}\n\n"
+    assert text.startswith(front + r"\section{Intro}")  # preamble gone; title and abstract kept on top
     assert r"$\mathbb{R}^n$ with $\varepsilon > 0$" in text  # simple macros expanded, maths kept
     assert r"\norm{x}" in text and r"\Real is" in text  # macros with arguments and longer names untouched
     assert r"Exactly 50\% of $\frac{1}{2}$.\\" + "\n" in text
@@ -67,6 +70,8 @@ def test_clean_paper_rules():
     assert r"\bibitem{a} A. Author." in text
     text, _ = clean_latex(PAPER, expand=False)
     assert r"$\R^n$" in text
+    text, _ = clean_latex(PAPER, keep_front_matter=False)
+    assert text.startswith(r"\section{Intro}")  # RedPajama's rule: everything before the first section goes
 
 
 @pytest.mark.parametrize(
@@ -95,7 +100,7 @@ def test_helpers():
 
 
 def test_real_latex_corpus(corpora):
-    kept = dropped = 0
+    kept = dropped = titled = 0
     with gzip.open(corpora / "latex_public.jsonl.gz", "rt") as lines:
         for line in lines:
             record = json.loads(line)
@@ -105,18 +110,29 @@ def test_real_latex_corpus(corpora):
                 assert record["id"] == "tex-873c940cdc64"  # a reledmac example with no section at all
                 continue
             kept += 1
-            assert SECTION_RE.match(text) and "\n\n\n" not in text  # the body starts at a section
-            assert "\\begin{thebibliography}" not in text and "\\printbibliography" not in text
-            assert not any(row.lstrip().startswith("%") for row in text.splitlines())
+            body = clean_latex(record["text"], keep_front_matter=False)[0]
+            assert SECTION_RE.match(body) and "\n\n\n" not in body  # the body starts at a section
+            front = text[: len(text) - len(body)]
+            assert text.endswith(body) and (front == "" or front.startswith(("\\title{", "\\begin{abstract}")))
+            titled += front.startswith("\\title{")
+            outside_verbatim = mask_verbatim(text)[0]  # quoted bibliography commands stay (cje's guide)
+            assert "\\begin{thebibliography}" not in outside_verbatim
+            if "\\MakeShortVerb" not in record["text"]:  # short verbs are declared in the preamble, now cut
+                assert re.search(r"\\printbibliography(?![A-Za-z}])", outside_verbatim) is None  # named, not called
+            assert strip_comments(text) == text  # no comment left outside verbatim text
             assert len(text) < len(record["text"]) or record["id"] == "tex-0a4cde5dfe3a"  # xltabular's nested macros
     assert (kept, dropped) == (21, 1)
+    assert titled >= 10, titled  # most files here have a \title before their first section
 
 
 def test_stage_on_sample_papers(spark):
     df = read_arxiv_latex(spark, SAMPLE / "arxiv")
     kept = ArxivLatexClean()(df)
     firsts = sorted(r[TEXT].split("\n", 1)[0] for r in kept.collect())
-    assert firsts == ["\\section*{Overview}", "\\section{Introduction}", "\\section{Introduction}"]
+    assert firsts == ["\\section{Introduction}", "\\title{A Short Note on Recovering Sparse Signals}",
+                      "\\title{Waiting Times in a Single Server Queue with Bursty Arrivals}"]  # titles on top
+    assert sorted(re.search(r"\\section\*?\{[^}]*\}", r[TEXT]).group() for r in kept.collect()) == [
+        "\\section*{Overview}", "\\section{Introduction}", "\\section{Introduction}"]
     assert kept.count() == 3 and DROP_REASON not in kept.columns
     all_rows = ArxivLatexClean(keep_all=True)(df)
     reasons = dict(all_rows.groupBy(DROP_REASON).count().collect())

@@ -26,7 +26,7 @@ GOOD = "\n".join(f"This is sentence number {i} of a good page." for i in range(6
     ],
 )
 def test_reason_codes(text: str, code: str | None) -> None:
-    assert C4QualityFilter().clean(text)[0] == code
+    assert C4QualityFilter().edit(text)[1] == code
 
 
 def test_line_rules_clean_the_text() -> None:
@@ -40,30 +40,30 @@ def test_line_rules_clean_the_text() -> None:
         "x" * 1001 + " is a long word in a line.",
         GOOD,
     ])
-    reason, cleaned = C4QualityFilter().clean(page)
+    cleaned, reason = C4QualityFilter().edit(page)
     assert reason is None
     assert cleaned == "A citation marker is removed here.\n" + GOOD
 
 
 def test_rules_can_be_turned_off() -> None:
-    assert C4QualityFilter(filter_no_terminal_punct=False).clean("Home | About | Contact\n" + GOOD)[1].startswith("Home")
-    assert C4QualityFilter(min_sentences=None).clean("short")[0] is None
+    assert C4QualityFilter(filter_no_terminal_punct=False).edit("Home | About | Contact\n" + GOOD)[0].startswith("Home")
+    assert C4QualityFilter(min_sentences=None).edit("short")[1] is None
 
 
 def test_bad_words_from_local_file(tmp_path) -> None:
     words = tmp_path / "bad.txt"
     words.write_text("Grumbleflax\n\n", encoding="utf-8")
     stage = C4QualityFilter(bad_words_path=str(words))
-    pattern = __import__("byod.stages.quality.c4", fromlist=["x"]).bad_words_pattern(("grumbleflax",))
-    assert stage.clean(GOOD + "\nA grumbleflax appears in this line.", pattern)[0] == C4_BAD_WORDS
-    assert stage.clean(GOOD + "\nThe grumbleflaxes are fine here.", pattern)[0] is None
+    assert stage.edit(GOOD + "\nA grumbleflax appears in this line.")[1] == C4_BAD_WORDS
+    assert stage.edit(GOOD + "\nThe grumbleflaxes are fine here.")[1] is None
+    assert C4QualityFilter().edit(GOOD + "\nA grumbleflax appears in this line.")[1] is None  # rule off by default
     with pytest.raises(ValueError, match="bad_words_path"):
         C4QualityFilter(bad_words_path=str(tmp_path / "missing.txt"))
 
 
 @pytest.mark.parametrize("text", ["", "  \n ", "!!!", "a" * 10_000_000, "日本語。" * 100, "nospaces" * 1000])
 def test_bad_input(text: str) -> None:
-    assert C4QualityFilter().clean(text)[0] == C4_TOO_FEW_SENTENCES
+    assert C4QualityFilter().edit(text)[1] == C4_TOO_FEW_SENTENCES
 
 
 def test_spark_replaces_text_of_kept_rows_only(spark, tmp_path) -> None:

@@ -1,8 +1,9 @@
 """Parity with DataTrove 0.9.0: its C4, Gopher and FineWeb filters and byod's, on the same real documents.
 
 Covers C4QualityFilter (default and FineWeb's no-terminal-punctuation variant), GopherQualityFilter,
-GopherRepetitionFilter and FineWebQualityFilter: keep/drop agreement >= 99% per filter on
-../shared/corpora/web_public.jsonl.gz plus crafted cases, with byod running on local Spark.
+GopherRepetitionFilter and FineWebQualityFilter: every keep/drop decision equal per filter on
+../shared/corpora/web_public.jsonl.gz plus crafted cases (C4's kept text identical for >= 99%), with
+byod running on local Spark.
 """
 
 from __future__ import annotations
@@ -99,6 +100,6 @@ def test_keep_drop_agreement(spark, documents, datatrove_results, name) -> None:
     kept = sum(1 for i in range(len(documents)) if reference[i][0])
     print(f"{name}: keep/drop agreement {agree}/{len(documents)} = {agree / len(documents):.2%}; "
           f"kept text identical {same_text}/{kept}")
-    assert agree / len(documents) >= MIN_AGREEMENT
+    assert agree == len(documents)  # every decision equal since the word split matches spaCy's (issue 20)
     if name.startswith("c4"):
         assert same_text >= MIN_AGREEMENT * kept

@@ -115,6 +115,22 @@ def test_transform_chain_and_fsspec_url(spark, tmp_path):
         ValidateMDS(output=str(tmp_path), vocab_size=1000).run()
 
 
+def test_default_hashes_catch_a_changed_token(token_frame, tmp_path):
+    assert WriteMDS(output="/tmp/x").hashes == ("xxh64",)
+    result = WriteMDS(output=str(tmp_path), compression=None, size_limit=1 << 15).write(token_frame)
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["shards"] and all(set(s["raw_data"]["hashes"]) == {"xxh64"} for s in index["shards"])
+    validate = ValidateMDS(output=str(tmp_path), expected_samples=result.samples, vocab_size=50000)
+    report = validate.run()
+    assert report["hashes_checked"] is True and len(report["first_tokens"]) == 3 and "decoded" not in report
+    shard = tmp_path / index["shards"][-1]["raw_data"]["basename"]
+    data = bytearray(shard.read_bytes())
+    data[-4] ^= 0x01  # the low bit of the last token id: still a valid id, the layout unchanged
+    shard.write_bytes(bytes(data))
+    with pytest.raises(MDSFormatError, match=f"{shard.name}: xxh64 hash mismatch"):
+        validate.run()
+
+
 def test_construction_errors():
     with pytest.raises(ValueError, match="compression"):
         WriteMDS(output="/tmp/x", compression="lz4")

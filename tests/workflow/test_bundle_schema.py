@@ -75,13 +75,25 @@ def test_rewritten_pattern_still_matches_variables():
 def test_bundle_layout():
     root = _load(REPO / "databricks.yml")
     assert root["bundle"]["name"] == "byod" and root["include"] == ["resources/*.yml"]
-    assert root["targets"]["dev"] == {"mode": "development", "default": True}
+    assert root["targets"]["dev"] == {
+        "mode": "development",
+        "default": True,
+        "presets": {"artifacts_dynamic_version": True},
+    }
     assert root["targets"]["prod"]["mode"] == "production"
+    assert root["python"]["mutators"] == ["byod.workflow.bundle_mutators:select_job_compute"]
     assert [a["type"] for a in root["artifacts"].values()] == ["whl"]
     assert all(v.get("description") for v in root["variables"].values())
-    assert {"config_dir", "output_path", "tokenizer", "node_type_id", "spark_version", "num_workers"} <= set(
-        root["variables"]
-    )
+    assert {
+        "compute",
+        "config_dir",
+        "output_path",
+        "tokenizer",
+        "node_type_id",
+        "spark_version",
+        "num_workers",
+        "data_security_mode",
+    } <= set(root["variables"])
     assert len(RESOURCE_FILES) == len(BUNDLE_FILES) - 1  # every resource file is a *.job.yml
 
 

@@ -125,8 +125,10 @@ def test_variable_values_never_reach_a_shell(cli, tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"job": "no_such_job"}, "not a job of the bundle"),
-        ({"job": "c4_arxiv", "target": "staging"}, "target 'staging' is not defined"),
+        ({"job": "no_such_job"}, r"databricks.yml: resources.jobs.no_such_job: no such job"),
+        ({"job": "c4_arxiv", "target": "staging"}, r"databricks.yml: targets.staging: no such target"),
+        ({"job": "c4_arxiv", "variables": {"computer": "x"}}, r"databricks.yml: variables.computer: not declared"),
+        ({"job": "c4_arxiv", "variables": {"compute": "gpu"}}, r"variables.compute: 'gpu' is not a compute kind"),
         ({"job": "c4_arxiv; rm -rf /"}, "not a valid bundle name"),
         ({"job": "c4_arxiv", "variables": {"bad name": "x"}}, "not a valid bundle name"),
         ({"job": "c4_arxiv", "timeout_s": 0}, "timeout_s must be > 0"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
+import time
 
 import pytest
 import yaml
@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 
 from byod.errors import ConfigError, WorkflowError
 from byod.workflow.jobs_api import JobRunError, JobRunResult, JobRunTimeoutError, run_byod_with_jobAPI
+from tests.workflow.conftest import TOKEN
 from tests.workflow.fake_jobs_server import (
     CREATED_JOB_ID,
     RUN_NOW_RUN_ID,
@@ -24,7 +25,6 @@ from tests.workflow.fake_jobs_server import (
     run_state,
 )
 
-TOKEN = "dapi-FAKE-TOKEN-9a8b7c6d5e"
 SUBMIT = "/api/2.2/jobs/runs/submit"
 GET = "/api/2.2/jobs/runs/get"
 CLUSTER = {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 2}
@@ -45,23 +45,9 @@ JOB = {
 }
 
 
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """Point the SDK at a fake server, with every DATABRICKS_* setting and profile of the developer removed."""
-    for name in list(os.environ):
-        if name.startswith(("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_")) or name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "no-such.databrickscfg"))
-    monkeypatch.setenv("DATABRICKS_TOKEN", TOKEN)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-
-    def start(scenario: Scenario | None = None) -> FakeJobsServer:
-        server = FakeJobsServer(scenario)
-        monkeypatch.setenv("DATABRICKS_HOST", server.url)
-        return server
-
-    return start
+def _run(cfg, **kwargs):
+    """run_byod_with_jobAPI against the local http:// server (loopback, so allowed when asked)."""
+    return run_byod_with_jobAPI(cfg, allow_insecure_loopback=True, **kwargs)
 
 
 def _job_paths(server: FakeJobsServer) -> list[str]:
@@ -70,9 +56,9 @@ def _job_paths(server: FakeJobsServer) -> list[str]:
 
 def test_submit_success_inlines_the_job_cluster(workspace, caplog):
     caplog.set_level(logging.DEBUG)
-    states = [run_state("PENDING"), run_state("RUNNING"), run_state("TERMINATED", "SUCCESS", "all good")]
+    states = [run_state("PENDING"), run_state("TERMINATED", "SUCCESS", "all good")]
     with workspace(Scenario(states=states)) as server:
-        result = run_byod_with_jobAPI(JOB, timeout_s=30, poll_s=0.01)
+        result = _run(JOB, timeout_s=30)
     assert result == JobRunResult(
         run_id=SUBMIT_RUN_ID,
         job_id=None,
@@ -81,7 +67,7 @@ def test_submit_success_inlines_the_job_cluster(workspace, caplog):
         state_message="all good",
         run_page_url=f"{server.url}/?o=1#job/{CREATED_JOB_ID}/run/{SUBMIT_RUN_ID}",
     )
-    assert _job_paths(server) == [SUBMIT, GET, GET, GET]
+    assert _job_paths(server) == [SUBMIT, GET, GET]  # the SDK's waiter polled until TERMINATED
     body = server.requests[server.paths().index(SUBMIT)].body
     assert body["run_name"] == "byod-c4_arxiv" and "job_clusters" not in body and "name" not in body
     task = body["tasks"][0]
@@ -93,7 +79,7 @@ def test_submit_success_inlines_the_job_cluster(workspace, caplog):
 
 def test_create_and_run_sends_the_job_then_run_now(workspace):
     with workspace() as server:
-        result = run_byod_with_jobAPI(JOB, mode="create_and_run", timeout_s=30, poll_s=0.01)
+        result = _run(JOB, mode="create_and_run", timeout_s=30)
     assert _job_paths(server) == ["/api/2.2/jobs/create", "/api/2.2/jobs/run-now", GET]
     assert server.requests[server.paths().index("/api/2.2/jobs/create")].body == JOB
     assert server.requests[server.paths().index("/api/2.2/jobs/run-now")].body == {"job_id": CREATED_JOB_ID}
@@ -112,10 +98,10 @@ def test_create_and_run_sends_the_job_then_run_now(workspace):
     ],
 )
 def test_run_that_does_not_succeed_raises_with_its_state_message(workspace, life, result):
-    states = [run_state("RUNNING"), run_state(life, result, "Task c4_arxiv failed: ConfigError: unknown key")]
+    states = [run_state(life, result, "Task c4_arxiv failed: ConfigError: unknown key")]
     with workspace(Scenario(states=states)):
         with pytest.raises(JobRunError) as info:
-            run_byod_with_jobAPI(JOB, timeout_s=30, poll_s=0.01)
+            _run(JOB, timeout_s=30)
     error = info.value
     assert isinstance(error, WorkflowError) and not isinstance(error, JobRunTimeoutError)
     assert (error.run_id, error.state, error.result_state) == (SUBMIT_RUN_ID, life, result)
@@ -129,7 +115,7 @@ def test_http_error_names_the_call_and_hides_the_token(workspace, caplog, status
     scenario = Scenario(errors={SUBMIT: (status, code, "no can do")}, echo_authorization=True)
     with workspace(scenario) as server:
         with pytest.raises(JobRunError) as info:
-            run_byod_with_jobAPI(JOB, timeout_s=30, poll_s=0.01)
+            _run(JOB, timeout_s=30)
     assert "runs/submit failed" in str(info.value) and code in str(info.value) and "no can do" in str(info.value)
     assert "Bearer ***" in str(info.value)  # the server echoed it; byod masked it
     for text in (str(info.value), repr(info.value), caplog.text):
@@ -140,23 +126,26 @@ def test_http_error_names_the_call_and_hides_the_token(workspace, caplog, status
 def test_http_error_while_polling(workspace):
     with workspace(Scenario(errors={GET: (404, "RESOURCE_DOES_NOT_EXIST", "run 101 does not exist")})):
         with pytest.raises(JobRunError, match="runs/get failed.*run 101 does not exist"):
-            run_byod_with_jobAPI(JOB, timeout_s=30, poll_s=0.01)
+            _run(JOB, timeout_s=30)
 
 
 def test_timeout_cancels_the_run_and_stops_polling(workspace):
     with workspace(Scenario(states=[run_state("RUNNING")])) as server:
+        start = time.monotonic()
         with pytest.raises(JobRunTimeoutError) as info:
-            run_byod_with_jobAPI(JOB, timeout_s=0.3, poll_s=0.05)
+            _run(JOB, timeout_s=0.3)
+        elapsed = time.monotonic() - start
     assert info.value.run_id == SUBMIT_RUN_ID and info.value.state == "RUNNING"
     assert "not finished after" in str(info.value) and "cancel requested" in str(info.value)
     assert server.paths()[-1] == "/api/2.2/jobs/runs/cancel"
-    assert 2 <= server.paths().count(GET) <= 0.3 / 0.05 + 2
+    # The SDK's waiter sleeps 1-2 s after its first poll, then sees the deadline passed: no more polls.
+    assert server.paths().count(GET) == 1 and elapsed < 5
 
 
 def test_timeout_without_cancel_leaves_the_run(workspace):
     with workspace(Scenario(states=[run_state("RUNNING")])) as server:
         with pytest.raises(JobRunTimeoutError, match="left running"):
-            run_byod_with_jobAPI(JOB, timeout_s=0.1, poll_s=0.05, cancel_on_timeout=False)
+            _run(JOB, timeout_s=0.1, cancel_on_timeout=False)
     assert "/api/2.2/jobs/runs/cancel" not in server.paths()
 
 
@@ -183,7 +172,7 @@ def test_invalid_definition_is_rejected_before_any_request(workspace, edit, mess
     edit(job)
     with workspace() as server:
         with pytest.raises(ConfigError) as info:
-            run_byod_with_jobAPI(job, timeout_s=30, poll_s=0.01)
+            _run(job, timeout_s=30)
     assert message in str(info.value)
     assert server.requests == []
 
@@ -192,8 +181,8 @@ def test_keys_runs_submit_does_not_take_need_create_and_run(workspace):
     job = {**copy.deepcopy(JOB), "max_concurrent_runs": 2, "tags": {"team": "data"}}
     with workspace() as server:
         with pytest.raises(ConfigError, match="max_concurrent_runs, tags; remove them or use mode='create_and_run'"):
-            run_byod_with_jobAPI(job, timeout_s=30, poll_s=0.01)
-        run_byod_with_jobAPI(job, mode="create_and_run", timeout_s=30, poll_s=0.01)
+            _run(job, timeout_s=30)
+        _run(job, mode="create_and_run", timeout_s=30)
     assert server.requests[server.paths().index("/api/2.2/jobs/create")].body["tags"] == {"team": "data"}
 
 
@@ -201,9 +190,9 @@ def test_yaml_file_and_omegaconf_inputs(workspace, tmp_path):
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(JOB), encoding="utf-8")
     with workspace() as server:
-        assert run_byod_with_jobAPI(path, timeout_s=30, poll_s=0.01).run_id == SUBMIT_RUN_ID
-        assert run_byod_with_jobAPI(str(path), timeout_s=30, poll_s=0.01).run_id == SUBMIT_RUN_ID
-        assert run_byod_with_jobAPI(OmegaConf.create(JOB), timeout_s=30, poll_s=0.01).run_id == SUBMIT_RUN_ID
+        assert _run(path, timeout_s=30).run_id == SUBMIT_RUN_ID
+        assert _run(str(path), timeout_s=30).run_id == SUBMIT_RUN_ID
+        assert _run(OmegaConf.create(JOB), timeout_s=30).run_id == SUBMIT_RUN_ID
     bodies = [r.body for r in server.requests if r.path == SUBMIT]
     assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]
 
@@ -212,24 +201,24 @@ def test_unsafe_yaml_is_refused(workspace, tmp_path):
     path = tmp_path / "job.yaml"
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        run_byod_with_jobAPI(path)
+        _run(path)
 
 
 def test_missing_file_and_bad_arguments():
     with pytest.raises(ConfigError, match="does not exist"):
-        run_byod_with_jobAPI("/no/such/job.yaml")
+        _run("/no/such/job.yaml")
     with pytest.raises(ValueError, match="mode must be one of"):
-        run_byod_with_jobAPI(JOB, mode="run")  # type: ignore[arg-type]
+        _run(JOB, mode="run")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must be > 0"):
-        run_byod_with_jobAPI(JOB, timeout_s=0)
+        _run(JOB, timeout_s=0)
     with pytest.raises(TypeError, match="cfg must be"):
-        run_byod_with_jobAPI(["not", "a", "job"])
+        _run(["not", "a", "job"])
 
 
 def test_no_host_configured_is_a_workflow_error(workspace, monkeypatch):
     monkeypatch.delenv("DATABRICKS_HOST", raising=False)
     with pytest.raises(JobRunError, match="connect failed") as info:
-        run_byod_with_jobAPI(JOB, timeout_s=5, poll_s=0.01)
+        _run(JOB, timeout_s=5)
     assert TOKEN not in str(info.value)
 
 
@@ -238,5 +227,5 @@ def test_given_client_is_used(workspace):
 
     with workspace() as server:
         client = WorkspaceClient(host=server.url, token=TOKEN)
-        result = run_byod_with_jobAPI(JOB, client=client, timeout_s=30, poll_s=0.01)
+        result = _run(JOB, client=client, timeout_s=30)
     assert result.run_id == SUBMIT_RUN_ID and SUBMIT in server.paths()

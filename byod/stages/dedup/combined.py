@@ -30,8 +30,12 @@ class Dedup(Filter):
         exact: :class:`ExactDedup` on normalized text.
         fuzzy: :class:`MinHashDedup` near duplicates.
         url: :class:`UrlDedup` (needs a ``url`` column).
-        priority: survivor order before ``id`` for steps given as ``True``.
+        priority: survivor rule override for steps given as ``True`` (see :class:`ExactDedup`);
+            ``None``: newest ``timestamp`` (where the column exists), then longest text, then smallest ``id``.
         work_dir: checkpoint folder (see :class:`MinHashDedup`); ``None``: a temporary folder.
+
+    Every step keeps one survivor per duplicate group by the same rule; ``params.survivor`` in the
+    report names it per step (``-name``: descending). Rows sharing an ``id`` are duplicates in every step.
 
     Reason codes: ``dedup.exact_duplicate``, ``dedup.url_duplicate``, ``dedup.near_duplicate``.
     """
@@ -39,7 +43,7 @@ class Dedup(Filter):
     exact: bool | ExactDedup = True
     fuzzy: bool | MinHashDedup = True
     url: bool | UrlDedup = False
-    priority: tuple[str, ...] = ()
+    priority: tuple[str, ...] | None = None
     work_dir: str | None = None
     needs_materialized_input: ClassVar[bool] = True
 
@@ -85,6 +89,12 @@ class Dedup(Filter):
         path = make_work_dir(df.sparkSession, self.work_dir, "dedup-input")
         df.write.parquet(path)
         return df.sparkSession.read.parquet(path)
+
+    def params(self) -> dict[str, Any]:
+        steps = getattr(self, "_steps", None) or self.steps()
+        kinds = ((ExactDedup, "exact"), (UrlDedup, "url"), (MinHashDedup, "near"))
+        rules = {name: step.survivor() for step in steps for kind, name in kinds if isinstance(step, kind)}
+        return {**super().params(), "survivor": rules}
 
     def stats(self, annotated: DataFrame) -> dict[str, Any]:
         merged: dict[str, Any] = {}

@@ -10,7 +10,13 @@ from pyspark.sql import functions as F
 
 from byod.columns import ID, STAGE_REASON, TEXT, URL
 from byod.stages.base import Filter, live_condition, require_columns
-from byod.stages.dedup.survivor import cluster_stats, priority_columns, survivor_order, validate_priority
+from byod.stages.dedup.survivor import (
+    SurvivorReport,
+    cluster_stats,
+    priority_columns,
+    survivor_order,
+    validate_priority,
+)
 
 EXACT_DUPLICATE = "dedup.exact_duplicate"
 URL_DUPLICATE = "dedup.url_duplicate"
@@ -25,7 +31,7 @@ _PUNCT = r"[\p{P}\p{S}]+"
 _SPACES = r"\s+"
 
 
-def mark_duplicates(df: DataFrame, key: Column, live: Column, *, priority: tuple[str, ...], code: str,
+def mark_duplicates(df: DataFrame, key: Column, live: Column, *, priority: tuple[str, ...] | None, code: str,
                     key_col: str) -> DataFrame:
     """Add ``STAGE_REASON`` = ``code`` to every live row but the first of its key group.
 
@@ -38,7 +44,7 @@ def mark_duplicates(df: DataFrame, key: Column, live: Column, *, priority: tuple
     return (
         df.withColumn(key_col, own)
         .withColumn(_GROUP, group)
-        .withColumn(_RANK, F.row_number().over(window.orderBy(*survivor_order(priority))))
+        .withColumn(_RANK, F.row_number().over(window.orderBy(*survivor_order(df, priority))))
         .withColumn(_SIZE, F.count(F.lit(1)).over(window))
         .withColumn(STAGE_REASON, F.when(F.col(key_col).isNotNull() & (F.col(_RANK) > 1), F.lit(code))
                     .cast("string"))
@@ -48,19 +54,24 @@ def mark_duplicates(df: DataFrame, key: Column, live: Column, *, priority: tuple
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExactDedup(Filter):
+class ExactDedup(SurvivorReport, Filter):
     """Drop documents whose normalized text equals an earlier one's (SHA-256 of the normalized text).
 
     Normalization, in order: lowercase, strip Unicode punctuation and symbols, collapse whitespace
-    runs to one space and trim. The survivor of a group is the first by ``priority``, then the smallest
-    ``id``. Empty texts (after normalization) form one group like any other; null texts are skipped.
+    runs to one space and trim. Empty texts (after normalization) form one group like any other; null
+    texts are skipped.
+
+    Survivor of a group (reported as ``params.survivor``): the newest ``timestamp`` where the frame has
+    that column (strings parsed as timestamps; missing or unparseable ones count as oldest), then the
+    longest text, then the smallest ``id``; rows sharing an id (a file read twice) by a hash of their
+    other columns. ``priority`` replaces the timestamp and length keys.
 
     Args:
         lowercase: compare case-insensitively.
         strip_punctuation: ignore punctuation and symbols (``Hello, world!`` == ``hello world``).
         collapse_whitespace: ignore runs and kinds of whitespace and leading/trailing space.
-        priority: survivor order before ``id``: column names, ``-name`` for descending
-            (``("-timestamp",)`` keeps the newest copy). Empty: the smallest ``id`` survives.
+        priority: override of the survivor rule: column names, ``-name`` for descending, then ``id``
+            (``("-source_rank",)``); ``()``: the smallest ``id``. ``None``: the default rule above.
 
     Reason code: ``dedup.exact_duplicate``.
     """
@@ -68,7 +79,7 @@ class ExactDedup(Filter):
     lowercase: bool = True
     strip_punctuation: bool = False
     collapse_whitespace: bool = True
-    priority: tuple[str, ...] = ()
+    priority: tuple[str, ...] | None = None
     needs_materialized_input: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -92,6 +103,7 @@ class ExactDedup(Filter):
     def annotate_live(self, df: DataFrame, live: Column) -> DataFrame:
         """:meth:`annotate` among the rows where ``live`` holds (``Dedup`` chains stages with it)."""
         require_columns(df, self.name, ID, TEXT, *priority_columns(self.priority))
+        self.note_columns(df)
         return mark_duplicates(df, self.key(), live, priority=self.priority, code=EXACT_DUPLICATE,
                                key_col=EXACT_KEY)
 
@@ -103,21 +115,22 @@ class ExactDedup(Filter):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UrlDedup(Filter):
+class UrlDedup(SurvivorReport, Filter):
     """Drop documents whose URL equals an earlier one's (a page crawled twice, alias copies).
 
     The URL is trimmed and its ``#fragment`` removed; with ``lowercase`` it is compared case-
-    insensitively. Rows with a null or empty URL are never URL duplicates.
+    insensitively. Rows with a null or empty URL are never URL duplicates. The survivor is chosen as in
+    :class:`ExactDedup` (newest ``timestamp``, then longest text, then smallest ``id``).
 
     Args:
         lowercase: compare URLs case-insensitively (hosts are; paths usually are not).
-        priority: survivor order before ``id`` (``("-timestamp",)`` keeps the newest crawl).
+        priority: override of the survivor rule (see :class:`ExactDedup`); ``None``: the default rule.
 
     Reason code: ``dedup.url_duplicate``.
     """
 
     lowercase: bool = False
-    priority: tuple[str, ...] = ()
+    priority: tuple[str, ...] | None = None
     needs_materialized_input: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -134,7 +147,8 @@ class UrlDedup(Filter):
 
     def annotate_live(self, df: DataFrame, live: Column) -> DataFrame:
         """:meth:`annotate` among the rows where ``live`` holds (``Dedup`` chains stages with it)."""
-        require_columns(df, self.name, ID, URL, *priority_columns(self.priority))
+        require_columns(df, self.name, ID, URL, TEXT, *priority_columns(self.priority))
+        self.note_columns(df)
         return mark_duplicates(df, self.key(), live, priority=self.priority, code=URL_DUPLICATE,
                                key_col=URL_KEY)
 

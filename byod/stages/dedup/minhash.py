@@ -1,13 +1,15 @@
-"""MinHash LSH near-duplicate dedup: signatures in Arrow batches, star edges, verification, components.
+"""MinHash LSH near-duplicate dedup: signatures in Arrow batches, verified bucket pairs, components.
 
 Steps (each writes parquet under a work folder, so later steps never recompute earlier ones):
-1. ``bands``: per live document, ``bands`` 64-bit keys of its MinHash signature (numpy, ``mapInArrow``).
-2. ``candidates``: within each (band, key) bucket every member is linked to the bucket's smallest id
-   only (star edges): a bucket of k copies gives k-1 edges, never k^2/2.
-3. ``shingles`` + ``edges`` (with ``threshold``): the exact shingle Jaccard of each candidate edge from
-   sorted shingle-hash arrays (Spark's ``array_intersect``); edges below the threshold are dropped.
-4. components (large-star/small-star, :mod:`byod.stages.dedup.components`), then one survivor per
-   component by the same stable rule as exact dedup.
+1. ``bands``: per live document, ``bands`` 64-bit keys of its MinHash signature and a fingerprint of
+   its word sequence (numpy, ``mapInArrow``).
+2. ``edges`` (:mod:`byod.stages.dedup.edges`): documents with one fingerprint are copies, linked to the
+   fingerprint's smallest id; the LSH graph is built over fingerprints, so copies, ids and partitions
+   cannot change it. Every pair of fingerprints sharing a bucket is a candidate (a star to the
+   bucket's smallest fingerprint past :data:`~byod.stages.dedup.edges.ALL_PAIRS_MAX` members), kept
+   when its exact shingle Jaccard reaches ``threshold``.
+3. components (large-star/small-star, :mod:`byod.stages.dedup.components`) over ids; rows that share
+   an id (a file read twice) form a group too. One survivor per group by the stable survivor rule.
 """
 
 from __future__ import annotations
@@ -25,50 +27,45 @@ from byod.columns import ID, STAGE_REASON, TEXT
 from byod.stages.base import Filter, live_condition, require_columns
 from byod.stages.dedup import signatures as sig
 from byod.stages.dedup.components import NODE, ROOT, component_labels, connected_components
-from byod.stages.dedup.survivor import cluster_stats, make_work_dir, priority_columns, survivor_order, validate_priority
+from byod.stages.dedup.edges import near_edges
+from byod.stages.dedup.survivor import (
+    SurvivorReport,
+    cluster_stats,
+    make_work_dir,
+    priority_columns,
+    survivor_order,
+    validate_priority,
+)
 
 NEAR_DUPLICATE = "dedup.near_duplicate"
-#: Working column: the component (its smallest id) of a live row that has near duplicates.
+#: Working column: the group (its smallest id) of a live row that has near duplicates or copies.
 CLUSTER = "_byod_dedup_cluster"
-_DUP = "_byod_dedup_near"
+_ROOT = "_byod_dedup_root"
+_MEMBER = "_byod_dedup_member"
 #: Documents per numpy call inside an Arrow batch: bounds the Python word lists' memory.
 _SUB_BATCH = 256
-_BAND_SCHEMA = "id string, band int, key long"
-_SHINGLE_SCHEMA = "id string, shingles array<long>"
+_BAND_SCHEMA = "id string, band int, key long, fp long"
 
 
 def _band_rows(batches: Iterator[pa.RecordBatch], opts: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-    """``(id, band, key)`` per band of each document with words, plus ``(id, -1, word count)``."""
+    """``(id, band, key, fp)`` per band of each document with words, plus ``(id, -1, word count, fp)``."""
     bands = opts["bands"]
     for batch in batches:
         for lo in range(0, batch.num_rows, _SUB_BATCH):
             part = batch.slice(lo, _SUB_BATCH)
             ids = part.column(0)
-            keys, counts = sig.batch_band_keys(part.column(1).to_pylist(), **opts)
+            keys, counts, prints = sig.batch_sketch(part.column(1).to_pylist(), **opts)
             with_words = np.flatnonzero(counts > 0)
             take = np.concatenate([np.repeat(with_words, bands), np.arange(part.num_rows)])
             band = np.concatenate([np.tile(np.arange(bands, dtype=np.int32), len(with_words)),
                                    np.full(part.num_rows, -1, dtype=np.int32)])
             key = np.concatenate([keys[with_words].reshape(-1), counts])
-            yield pa.RecordBatch.from_arrays([ids.take(pa.array(take)), pa.array(band), pa.array(key)],
-                                             names=["id", "band", "key"])
-
-
-def _shingle_rows(batches: Iterator[pa.RecordBatch], opts: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-    """``(id, sorted distinct shingle hashes)`` per document, for exact Jaccard."""
-    import re
-
-    pattern = re.compile(opts["pattern"])
-    for batch in batches:
-        texts = batch.column(1).to_pylist()
-        sets = [sig.shingle_set(t or "", opts["ngram"], lowercase=opts["lowercase"], pattern=pattern)
-                for t in texts]
-        yield pa.RecordBatch.from_arrays([batch.column(0), pa.array(sets, type=pa.list_(pa.int64()))],
-                                         names=["id", "shingles"])
+            yield pa.RecordBatch.from_arrays([ids.take(pa.array(take)), pa.array(band), pa.array(key),
+                                              pa.array(prints[take])], names=["id", "band", "key", "fp"])
 
 
 @dataclass(frozen=True, kw_only=True)
-class MinHashDedup(Filter):
+class MinHashDedup(SurvivorReport, Filter):
     """Drop near-duplicate documents: MinHash LSH over word n-grams, verified, one survivor per cluster.
 
     Broder, "On the resemblance and containment of documents" (1997); the band/bucket scheme of
@@ -81,8 +78,19 @@ class MinHashDedup(Filter):
     p ~ 0.06; verification then removes the candidates below 0.8. Without verification
     (``threshold=None``) use e.g. bands=9, rows=13 (midpoint ~ 0.84) to keep precision.
 
+    Near duplicates: documents joined by a chain of pairs that share an LSH bucket and (with
+    ``threshold``) have an exact shingle Jaccard at or above it. Every pair in a bucket is checked,
+    over distinct word sequences, so the result depends on the texts only: not on ids, on copies of
+    a document being present, on partitioning or on input order (see :mod:`byod.stages.dedup.edges`).
+    Documents with the same words are copies: always duplicates. Rows with the same ``id`` (the same
+    file read twice) are duplicates too, whatever their text.
+
     Documents with fewer words than ``ngram`` are one shingle (all their words); documents with no
     word are not fuzzy-deduplicated (exact dedup catches identical ones). Both are counted in stats.
+
+    Survivor of each cluster (reported as ``params.survivor``): the newest ``timestamp`` where the
+    frame has that column (strings parsed as timestamps; missing or unparseable count as oldest),
+    then the longest text, then the smallest ``id``. The cluster's name stays its smallest id.
 
     Args:
         ngram: words per shingle.
@@ -93,7 +101,8 @@ class MinHashDedup(Filter):
         lowercase: compare words case-insensitively.
         word_pattern: Python regex of a word.
         seed: seed of the hash permutations (a fixed seed gives the same result on every run).
-        priority: survivor order before ``id`` (``("-timestamp",)`` keeps the newest copy).
+        priority: override of the survivor rule: column names, ``-name`` for descending, then ``id``;
+            ``()``: the smallest ``id``. ``None``: the default rule above.
         work_dir: folder for the parquet checkpoints (a fresh subfolder per call; on a cluster a path
             every executor reads). ``None``: under ``spark.local.dir`` or the system temp folder.
             The files back the returned frame: delete them only after it has been used.
@@ -109,7 +118,7 @@ class MinHashDedup(Filter):
     lowercase: bool = True
     word_pattern: str = sig.DEFAULT_WORD_PATTERN
     seed: int = 1
-    priority: tuple[str, ...] = ()
+    priority: tuple[str, ...] | None = None
     work_dir: str | None = None
     max_rounds: int = 40
     needs_materialized_input: ClassVar[bool] = True
@@ -136,72 +145,71 @@ class MinHashDedup(Filter):
     def annotate_live(self, df: DataFrame, live: Column) -> DataFrame:
         """:meth:`annotate` among the rows where ``live`` holds (``Dedup`` chains stages with it)."""
         require_columns(df, self.name, ID, TEXT, *priority_columns(self.priority))
-        spark = df.sparkSession
-        work = make_work_dir(spark, self.work_dir, "minhash")
+        self.note_columns(df)
+        work = make_work_dir(df.sparkSession, self.work_dir, "minhash")
         docs = df.filter(live & F.col(TEXT).isNotNull()).select(F.col(ID).cast("string").alias(ID), TEXT)
         info: dict[str, Any] = {"work_dir": work}
+        bands = self._bands(docs, work, info)
+        edges = near_edges(docs, bands, work, self._opts(), self.threshold, info)
+        groups = self._groups(bands, edges, work, info)
+        object.__setattr__(self, "_last_run", info)
+        if groups is None:
+            return df.withColumn(CLUSTER, F.lit(None).cast("string")).withColumn(
+                STAGE_REASON, F.lit(None).cast("string"))
+        return self._mark(df, live, groups)
 
+    def _bands(self, docs: DataFrame, work: str, info: dict[str, Any]) -> DataFrame:
+        """Write band keys and fingerprints; count documents, wordless, short and repeated-id rows."""
         opts = self._opts()
         docs.mapInArrow(lambda it: _band_rows(it, opts), _BAND_SCHEMA).write.parquet(f"{work}/bands")
-        bands = spark.read.parquet(f"{work}/bands")
+        bands = docs.sparkSession.read.parquet(f"{work}/bands")
         per_doc = F.col("band") == -1
         words = bands.agg(
             F.sum(F.when(per_doc, 1).otherwise(0)).alias("docs"),
             F.sum(F.when(per_doc & (F.col("key") == 0), 1).otherwise(0)).alias("no_words"),
             F.sum(F.when(per_doc & (F.col("key") > 0) & (F.col("key") < self.ngram), 1).otherwise(0)).alias("short"),
             F.sum(F.when(per_doc, 0).otherwise(1)).alias("bucket_rows"),
+            F.count_distinct(F.when(per_doc, F.col(ID))).alias("ids"),
         ).collect()[0]
         info.update({k: int(words[k] or 0) for k in ("docs", "no_words", "short", "bucket_rows")})
+        info["repeated_id_rows"] = info["docs"] - int(words["ids"] or 0)
+        return bands
 
-        bucket = Window.partitionBy("band", "key")
-        candidates = (bands.filter(F.col("band") >= 0).withColumn("m", F.min(ID).over(bucket))
-                      .filter(F.col(ID) != F.col("m")).select(F.col(ID).alias("src"), F.col("m").alias("dst"))
-                      .distinct())
-        candidates.write.parquet(f"{work}/candidates")
-        edges = spark.read.parquet(f"{work}/candidates")
-        info["candidate_edges"] = edges.count()
-        if self.threshold is not None and info["candidate_edges"]:
-            edges = self._verify(docs, edges, work)
-            info["verified_edges"] = edges.count()
-        if info.get("verified_edges", info["candidate_edges"]) == 0:
-            info.update(rounds=0, edges_per_round=[])
-            object.__setattr__(self, "_last_run", info)
-            return df.withColumn(CLUSTER, F.lit(None).cast("string")).withColumn(
-                STAGE_REASON, F.lit(None).cast("string"))
+    def _groups(self, bands: DataFrame, edges: DataFrame, work: str, info: dict[str, Any]) -> DataFrame | None:
+        """``(id, root)`` of every id in a component or read more than once; None when there is none."""
+        spark = bands.sparkSession
+        found = info.get("verified_edges", info["candidate_edges"])
+        info.update(rounds=0, edges_per_round=[])
+        parts = []
+        if found:
+            comps = connected_components(edges, work, max_rounds=self.max_rounds)
+            info.update(rounds=comps.rounds, edges_per_round=list(comps.edges_per_round))
+            parts.append(component_labels(spark, comps).select(F.col(NODE).alias(ID), F.col(ROOT).alias(_ROOT)))
+        if info["repeated_id_rows"]:
+            repeated = bands.filter(F.col("band") == -1).groupBy(ID).count().filter(F.col("count") > 1)
+            parts.append(repeated.select(ID, F.col(ID).alias(_ROOT)))
+        if not parts:
+            return None
+        union = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+        union.groupBy(ID).agg(F.min(_ROOT).alias(_ROOT)).write.parquet(f"{work}/groups")
+        return spark.read.parquet(f"{work}/groups")
 
-        comps = connected_components(edges, work, max_rounds=self.max_rounds)
-        info.update(rounds=comps.rounds, edges_per_round=list(comps.edges_per_round))
-        object.__setattr__(self, "_last_run", info)
-        labels = component_labels(spark, comps).withColumnRenamed(NODE, ID)
-        members = df.filter(live).select(F.col(ID).cast("string").alias(ID),
-                                         *priority_columns(self.priority)).join(labels, ID)
-        ranked = members.withColumn("_byod_rank", F.row_number().over(
-            Window.partitionBy(ROOT).orderBy(*survivor_order(self.priority))))
-        ranked.groupBy(ID).agg(F.min(ROOT).alias(CLUSTER), (F.min("_byod_rank") > 1).alias(_DUP)) \
-            .write.parquet(f"{work}/clusters")
-        clusters = spark.read.parquet(f"{work}/clusters")
-        joined = df.join(clusters, ID, "left")
-        return joined.select(
-            *df.columns,
-            F.when(live, F.col(CLUSTER)).alias(CLUSTER),
-            F.when(live & F.col(_DUP), F.lit(NEAR_DUPLICATE)).cast("string").alias(STAGE_REASON),
-        )
+    def _mark(self, df: DataFrame, live: Column, groups: DataFrame) -> DataFrame:
+        """Rank the rows of each group by the survivor rule; all but the first are near duplicates.
 
-    def _verify(self, docs: DataFrame, edges: DataFrame, work: str) -> DataFrame:
-        """Keep candidate edges whose exact shingle Jaccard reaches ``threshold``."""
-        spark = docs.sparkSession
-        nodes = edges.select(F.col("src").alias(ID)).unionByName(edges.select(F.col("dst").alias(ID))).distinct()
-        opts = self._opts()
-        docs.join(nodes, ID).mapInArrow(lambda it: _shingle_rows(it, opts), _SHINGLE_SCHEMA) \
-            .write.parquet(f"{work}/shingles")
-        sets = spark.read.parquet(f"{work}/shingles").dropDuplicates([ID])
-        a = sets.select(F.col(ID).alias("src"), F.col("shingles").alias("sa"))
-        b = sets.select(F.col(ID).alias("dst"), F.col("shingles").alias("sb"))
-        inter = F.size(F.array_intersect("sa", "sb"))
-        jaccard = inter / (F.size("sa") + F.size("sb") - inter)
-        edges.join(a, "src").join(b, "dst").filter(jaccard >= F.lit(float(self.threshold))) \
-            .select("src", "dst").write.parquet(f"{work}/edges")
-        return spark.read.parquet(f"{work}/edges")
+        ``groups`` has one row per id, so the join adds no row; rows sharing an id are told apart by
+        the rank (a window over the group's rows), never by a join on id.
+        """
+        joined = df.join(groups, ID, "left")
+        member = F.coalesce(live & F.col(TEXT).isNotNull() & F.col(_ROOT).isNotNull(), F.lit(False))
+        joined = joined.withColumn(_MEMBER, member)
+        rank = F.row_number().over(Window.partitionBy(_ROOT).orderBy(*survivor_order(df, self.priority)))
+        members = joined.filter(F.col(_MEMBER)).select(
+            *df.columns, F.col(_ROOT).alias(CLUSTER),
+            F.when(rank > 1, F.lit(NEAR_DUPLICATE)).cast("string").alias(STAGE_REASON))
+        others = joined.filter(~F.col(_MEMBER)).select(
+            *df.columns, F.lit(None).cast("string").alias(CLUSTER), F.lit(None).cast("string").alias(STAGE_REASON))
+        return members.unionByName(others)
 
     def last_run(self) -> dict[str, Any]:
         """Figures of the last :meth:`annotate` call: documents, skipped/short docs, edges, rounds."""

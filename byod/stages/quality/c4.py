@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from pyspark.sql import DataFrame
-from pyspark.sql.types import StringType, StructField, StructType
-
-from byod.columns import TEXT, WORK_PREFIX
-from byod.stages.base import Filter, apply_edit, live_text, require_columns
-from byod.stages.quality._batch import struct_udf
 from byod.stages.quality.text import count_sentences
+from byod.stages.rules import EditFilter
 
 C4_LOREM_IPSUM = "c4.lorem_ipsum"
 C4_CURLY_BRACKET = "c4.curly_bracket"
@@ -23,8 +19,6 @@ CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 END_PUNCTUATION = (".", "?", "!", '"', "'")
 ELLIPSIS = "..."
 POLICY_SUBSTRINGS = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
-
-_SCHEMA = StructType([StructField("reason", StringType()), StructField("text", StringType())])
 
 
 def load_bad_words(path: str | Path) -> tuple[str, ...]:
@@ -44,7 +38,7 @@ def bad_words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class C4QualityFilter(Filter):
+class C4QualityFilter(EditFilter):
     """Drop C4's boilerplate lines, then drop pages that are too short, placeholder text or code.
 
     Line by line (each stripped; in this order): drop a line with a word over ``max_word_chars``;
@@ -89,11 +83,15 @@ class C4QualityFilter(Filter):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise ValueError(f"{name} must be a non-negative int or None (rule off), got {value!r}")
-        if self.bad_words_path is not None:
-            load_bad_words(self.bad_words_path)
+        _ = self.bad_words  # read the list now: a missing file fails here, and workers get the pattern
 
-    def clean(self, text: str, bad_words: re.Pattern[str] | None = None) -> tuple[str | None, str]:
-        """(reason or None, cleaned text) for one document; pure Python, no Spark."""
+    @cached_property
+    def bad_words(self) -> re.Pattern[str] | None:
+        """The pattern of the words in ``bad_words_path`` (None: rule off), read once on the driver."""
+        return bad_words_pattern(load_bad_words(self.bad_words_path)) if self.bad_words_path is not None else None
+
+    def edit(self, text: str) -> tuple[str, str | None]:
+        """(cleaned text, None) for a kept document, (text, reason) for a dropped one; pure Python, no Spark."""
         sentences = 0
         kept: list[str] = []
         for raw in text.splitlines():
@@ -109,26 +107,19 @@ class C4QualityFilter(Filter):
                 continue
             lowered = line.lower()
             if self.filter_lorem_ipsum and "lorem ipsum" in lowered:
-                return C4_LOREM_IPSUM, text
+                return text, C4_LOREM_IPSUM
             if self.filter_javascript and "javascript" in lowered:
                 continue
             if self.filter_curly_bracket and "{" in line:
-                return C4_CURLY_BRACKET, text
+                return text, C4_CURLY_BRACKET
             if self.filter_policy and any(p in lowered for p in POLICY_SUBSTRINGS):
                 continue
             if self.min_sentences is not None:
                 sentences += count_sentences(line)
             kept.append(line)
         if self.min_sentences is not None and sentences < self.min_sentences:
-            return C4_TOO_FEW_SENTENCES, text
+            return text, C4_TOO_FEW_SENTENCES
         cleaned = "\n".join(kept).strip()
-        if bad_words is not None and bad_words.search(cleaned.lower()):
-            return C4_BAD_WORDS, text
-        return None, cleaned
-
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        pattern = bad_words_pattern(load_bad_words(self.bad_words_path)) if self.bad_words_path else None
-        scored = f"{WORK_PREFIX}c4"
-        out = df.withColumn(scored, struct_udf(lambda t: self.clean(t, pattern), _SCHEMA, live_text(df)))
-        return apply_edit(out, scored)
+        if self.bad_words is not None and self.bad_words.search(cleaned.lower()):
+            return text, C4_BAD_WORDS
+        return cleaned, None

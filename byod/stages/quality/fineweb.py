@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame
-
-from byod.columns import STAGE_REASON, TEXT
-from byod.stages.base import Filter, live_text, require_columns
-from byod.stages.quality._batch import reason_udf
-from byod.stages.quality.gopher import _check_count, _check_ratio
+from byod.stages.quality.params import check_count, check_ratio
 from byod.stages.quality.text import TERMINAL_PUNCTUATION, find_duplicates, split_words
+from byod.stages.rules import RuleFilter
 
 FINEWEB_EMPTY = "fineweb.empty"
 FINEWEB_LINE_PUNCT_RATIO = "fineweb.line_punct_ratio"
@@ -20,7 +16,7 @@ FINEWEB_LIST_RATIO = "fineweb.list_ratio"
 
 
 @dataclass(frozen=True, kw_only=True)
-class FineWebQualityFilter(Filter):
+class FineWebQualityFilter(RuleFilter):
     """Drop list-like, line-broken or self-repeating documents that C4 and Gopher let through.
 
     Over the non-blank lines, in order: drop a document with none; with fewer than
@@ -55,9 +51,9 @@ class FineWebQualityFilter(Filter):
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("min_terminal_punct_lines_ratio", "max_short_lines_ratio", "max_duplicate_line_chars_ratio"):
-            _check_ratio(name, getattr(self, name))
-        _check_count("max_newlines_per_word_ratio", self.max_newlines_per_word_ratio)
-        _check_count("short_line_chars", self.short_line_chars)
+            check_ratio(name, getattr(self, name))
+        check_count("max_newlines_per_word_ratio", self.max_newlines_per_word_ratio)
+        check_count("short_line_chars", self.short_line_chars)
         if self.stop_chars is not None and (
             isinstance(self.stop_chars, str) or not all(isinstance(c, str) and c for c in self.stop_chars)
         ):
@@ -89,7 +85,3 @@ class FineWebQualityFilter(Filter):
             if words == 0 or text.count("\n") / words > self.max_newlines_per_word_ratio:
                 return FINEWEB_LIST_RATIO
         return None
-
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        return df.withColumn(STAGE_REASON, reason_udf(self.reason, live_text(df)))

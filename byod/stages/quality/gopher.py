@@ -5,11 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame
-
-from byod.columns import STAGE_REASON, TEXT
-from byod.stages.base import Filter, live_text, require_columns
-from byod.stages.quality._batch import reason_udf
+from byod.stages.quality.params import check_count, check_ratio
 from byod.stages.quality.text import (
     PUNCTUATION,
     duplicate_ngram_chars,
@@ -17,6 +13,7 @@ from byod.stages.quality.text import (
     split_words,
     top_ngram_chars,
 )
+from byod.stages.rules import RuleFilter
 
 GOPHER_SHORT_DOC = "gopher.short_doc"
 GOPHER_LONG_DOC = "gopher.long_doc"
@@ -40,18 +37,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 _LINE_BREAKS = re.compile(r"\n+")
 
 
-def _check_ratio(name: str, value: float | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
-        raise ValueError(f"{name} must be a fraction in [0, 1] or None (rule off), got {value!r}")
-
-
-def _check_count(name: str, value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-        raise ValueError(f"{name} must be a non-negative number or None (rule off), got {value!r}")
-
-
 @dataclass(frozen=True, kw_only=True)
-class GopherQualityFilter(Filter):
+class GopherQualityFilter(RuleFilter):
     """Drop documents whose word statistics look unlike prose (Gopher's quality heuristics).
 
     Rules, in order: fewer than ``min_words`` or more than ``max_words`` non-symbol words; mean
@@ -96,10 +83,10 @@ class GopherQualityFilter(Filter):
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("min_words", "max_words", "min_avg_word_chars", "max_avg_word_chars", "min_stop_words"):
-            _check_count(name, getattr(self, name))
+            check_count(name, getattr(self, name))
         for name in ("max_bullet_lines_ratio", "max_ellipsis_lines_ratio", "min_alpha_words_ratio"):
-            _check_ratio(name, getattr(self, name))
-        _check_count("max_symbol_word_ratio", self.max_symbol_word_ratio)
+            check_ratio(name, getattr(self, name))
+        check_count("max_symbol_word_ratio", self.max_symbol_word_ratio)
         if isinstance(self.stop_words, str) or not all(isinstance(w, str) for w in self.stop_words):
             raise TypeError(f"stop_words must be a tuple of strings, got {self.stop_words!r}")
 
@@ -141,13 +128,9 @@ class GopherQualityFilter(Filter):
             return GOPHER_FEW_STOP_WORDS
         return None
 
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        return df.withColumn(STAGE_REASON, reason_udf(self.reason, live_text(df)))
-
 
 @dataclass(frozen=True, kw_only=True)
-class GopherRepetitionFilter(Filter):
+class GopherRepetitionFilter(RuleFilter):
     """Drop documents that repeat themselves: duplicate paragraphs, lines and word n-grams.
 
     Rules, in order (fractions of the document's characters unless said otherwise): duplicate
@@ -183,12 +166,12 @@ class GopherRepetitionFilter(Filter):
         super().__post_init__()
         for name in ("max_duplicate_paragraphs_ratio", "max_duplicate_paragraph_chars_ratio",
                      "max_duplicate_lines_ratio", "max_duplicate_line_chars_ratio"):
-            _check_ratio(name, getattr(self, name))
+            check_ratio(name, getattr(self, name))
         for name in ("max_top_ngram_chars_ratios", "max_duplicated_ngram_chars_ratios"):
             for pair in getattr(self, name):
                 if len(pair) != 2 or not isinstance(pair[0], int) or pair[0] < 1:
                     raise ValueError(f"{name} must hold (n >= 1, ratio) pairs, got {pair!r}")
-                _check_ratio(name, pair[1])
+                check_ratio(name, pair[1])
 
     def reason(self, text: str) -> str | None:
         """The first rule ``text`` fails, or None; pure Python, no Spark. Empty text is kept."""
@@ -217,7 +200,3 @@ class GopherRepetitionFilter(Filter):
             if duplicate_ngram_chars(words, n) / size > ratio:
                 return GOPHER_DUPLICATED_NGRAMS
         return None
-
-    def annotate(self, df: DataFrame) -> DataFrame:
-        require_columns(df, self.name, TEXT)
-        return df.withColumn(STAGE_REASON, reason_udf(self.reason, live_text(df)))

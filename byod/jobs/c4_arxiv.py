@@ -1,0 +1,83 @@
+"""c4_arxiv: C4-style web pages and arXiv LaTeX -> cleaned, filtered, deduplicated, packed MDS shards.
+
+    spark-submit jobs/c4_arxiv.py [--config FILE] [key=value ...]     or     byod run c4_arxiv ...
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from omegaconf import MISSING
+
+from byod.config import construct, to_plain
+from byod.job import JobContext, SourceSpec, main
+from byod.registry import build_stages
+from byod.sinks import DocumentsSink, PretrainMDSSink
+from byod.stages import Tokenize, WriteMDS
+
+
+@dataclass
+class Config:
+    output: str = "out/c4_arxiv"
+    overwrite: bool = False  # replace the published results once this run succeeds
+    resume: bool = False  # continue the last interrupted run here (same settings and inputs) from its last step
+    sources: list[SourceSpec] = field(default_factory=lambda: [
+        SourceSpec(name="c4", format="c4", paths=["data/sample/c4"]),
+        SourceSpec(name="arxiv", format="latex", paths=["data/sample/arxiv"]),
+    ])
+    stages: list[dict[str, Any]] = field(default_factory=lambda: [
+        {"stage": "ArxivLatexClean", "sources": ["arxiv"]},
+        {"stage": "Normalize"},
+        {"stage": "C4QualityFilter", "sources": ["c4"]},
+        {"stage": "GopherRepetitionFilter", "sources": ["c4"]},
+        {"stage": "GopherQualityFilter", "sources": ["c4"]},
+        {"stage": "Dedup"},
+    ])
+    tokenize: dict[str, Any] = field(default_factory=lambda: {"tokenizer": MISSING, "max_seq_len": 2048,
+                                                              "eos_text": ""})
+    mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
+    # MDS split folders: mds/train, and mds/val with a held-out share of documents (by id and seed)
+    split: dict[str, Any] = field(default_factory=lambda: {"val_fraction": None, "seed": 0})
+    # also write the kept documents (id, text, metadata) as `{format: parquet}` or `{format: jsonl}`
+    documents: dict[str, Any] | None = None
+    spark_conf: dict[str, Any] = field(default_factory=dict)
+    progress: bool | None = None  # progress lines on the console; None: on in a terminal, off in CI
+    allow_total_loss: bool = False  # a source losing every document to one reason fails the run unless true
+    # packages whose `pkg.module:Class` stages may be named in `stages` (importing a module runs its code)
+    allow_stage_modules: list[str] = field(default_factory=list)
+
+
+class Planned(NamedTuple):
+    """What plan() builds before Spark starts: the stages and the sinks that end the run."""
+
+    stages: list
+    mds: PretrainMDSSink
+    documents: DocumentsSink | None
+
+
+def plan(cfg: Config, origin: str) -> Planned:
+    stages = build_stages(to_plain(cfg.stages), key="stages", origin=origin,
+                          allowed_packages=[__name__, *cfg.allow_stage_modules])
+    tokenize = construct(Tokenize, to_plain(cfg.tokenize), key="tokenize", origin=origin)
+    tokenize.prepare()  # loads the tokenizer once on the driver: a bad tokenizer fails before Spark starts
+    write = construct(WriteMDS, {"output": f"{cfg.output}/mds", **to_plain(cfg.mds)}, key="mds", origin=origin)
+    sink = construct(PretrainMDSSink, {"tokenize": tokenize, "write": write, **to_plain(cfg.split)}, key="split",
+                     origin=origin)
+    documents = None if cfg.documents is None else construct(DocumentsSink, to_plain(cfg.documents),
+                                                             key="documents", origin=origin)
+    return Planned(stages, sink, documents)
+
+
+def run(cfg: Config, ctx: JobContext, planned: Planned) -> dict[str, Any]:
+    docs = ctx.read_sources(cfg.sources)
+    kept = ctx.run_pipeline(docs, planned.stages).kept
+    if planned.documents is not None:
+        ctx.write_documents(kept, planned.documents)
+    ctx.write_mds(kept, planned.mds)
+    return ctx.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main("c4_arxiv", Config, plan, run))
