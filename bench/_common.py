@@ -309,3 +309,22 @@ def dedup_scores(entering: set[str], removed: set[str], family: dict[str, str]) 
     return {"removed": len(removed), "expected": expected, "true_positive": tp,
             "precision": tp / removed_entering if removed_entering else 1.0,
             "recall": tp / expected if expected else 1.0}
+
+
+def write_copies(folder: Path, base: list[str], megabytes: float, files: int = 4) -> tuple[int, int]:
+    """Write ``base`` texts again and again (each copy made unique by a first line) until ~``megabytes`` of
+    JSONL over ``files`` files; return (documents, bytes of text)."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handles = [open(folder / f"part-{i}.jsonl", "w", encoding="utf-8") for i in range(files)]
+    docs = size = 0
+    while size < megabytes * 1e6:
+        for text in base:
+            varied = f"Copy {docs} of this page.\n{text}"
+            handles[docs % files].write(json.dumps({"id": str(docs), "text": varied}) + "\n")
+            docs += 1
+            size += len(varied.encode("utf-8"))
+    for handle in handles:
+        handle.close()
+    return docs, size

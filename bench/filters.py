@@ -23,25 +23,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPORA, datatrove_normalize_step  # noqa: E402
+from _common import CORPORA, datatrove_normalize_step, write_copies  # noqa: E402
 
 
 def build_input(folder: Path, megabytes: float, files: int = 4) -> tuple[int, int]:
     """Write ~``megabytes`` of JSONL over ``files`` files; return (documents, bytes of text)."""
     with gzip.open(CORPORA / "web_public.jsonl.gz", "rt", encoding="utf-8") as handle:
         base = [json.loads(line)["text"] for line in handle]
-    folder.mkdir(parents=True, exist_ok=True)
-    handles = [open(folder / f"part-{i}.jsonl", "w", encoding="utf-8") for i in range(files)]
-    docs = size = 0
-    while size < megabytes * 1e6:
-        for text in base:
-            varied = f"Copy {docs} of this page.\n{text}"
-            handles[docs % files].write(json.dumps({"id": str(docs), "text": varied}) + "\n")
-            docs += 1
-            size += len(varied.encode("utf-8"))
-    for h in handles:
-        h.close()
-    return docs, size
+    return write_copies(folder, base, megabytes, files)
 
 
 def byod_chain():

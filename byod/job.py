@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byod.config import load_config, to_plain
-from byod.errors import AccountingError, ByodError, InputError, OutputError
+from byod.errors import AccountingError, ByodError, ConfigError, InputError, OutputError
 from byod.layout import RunLayout, config_hash
 from byod.pipeline import Pipeline, PipelineResult, drop_examples
 from byod.progress import progress_step
@@ -39,6 +39,27 @@ class SourceSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+#: Formats that read one record per file (Spark packs many files into one split).
+WHOLE_FILE_FORMATS = ("latex", "pdf")
+
+
+@dataclass
+class JobConfig:
+    """The settings every job has; a job's ``Config`` subclasses it and adds its own (and may change defaults)."""
+
+    output: str = "out/job"
+    overwrite: bool = False  # replace the published results once this run succeeds
+    resume: bool = False  # continue the last interrupted run here (same settings and inputs) from its last step
+    sources: list[SourceSpec] = field(default_factory=list)
+    spark_conf: dict[str, Any] = field(default_factory=dict)
+    progress: bool | None = None  # progress lines on the console; None: on in a terminal, off in CI
+    allow_total_loss: bool = False  # a source losing every document to one reason fails the run unless true
+
+
+#: Settings that say how a run is carried out, not what it computes: a resumed run may change them.
+HOW_TO_RUN = ("resume", "overwrite", "progress")
+
+
 def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
     """Fail before Spark starts when an input path matches nothing or every file is empty; describe inputs.
 
@@ -48,6 +69,7 @@ def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
     from byod.sources.files import resolve_paths
     from byod.sources.quarantine import local_path
     from byod.sources.scan import local_files
+    from byod.sources.spread import spread_to
 
     described = []
     for index, spec in enumerate(sources):
@@ -66,6 +88,9 @@ def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
         entry.update(files=len(stats), bytes=sum(st.st_size for _, st in stats),
                      fingerprint=_fingerprint([(p, st.st_size, st.st_mtime_ns) for p, st in stats]
                                               + [(p, -1, -1) for p in resolved if is_remote(p)]))
+        partitions = spread_to([(p, st.st_size) for p, st in stats], whole_files=spec.format in WHOLE_FILE_FORMATS)
+        if partitions is not None:
+            entry["spread_to"] = partitions  # read as fewer parts than its text needs: see byod.sources.spread
     if described and all(d.get("files", 1) > 0 and d.get("bytes", 1) == 0 for d in described):
         raise InputError("every input file is empty: nothing to do")
     return described
@@ -91,7 +116,7 @@ class JobContext:
         self.origin = origin
         plain = to_plain(config)
         # the settings a resumed run must share with the attempt it continues (not how it is run)
-        settings = {k: v for k, v in plain.items() if k not in ("resume", "overwrite", "progress")}
+        settings = {k: v for k, v in plain.items() if k not in HOW_TO_RUN}
         self.layout = RunLayout(str(config.output), job=job, config_hash=config_hash(settings))
         self.output = self.layout.output
         self.secrets = config_secrets(config)
@@ -108,24 +133,29 @@ class JobContext:
         if self._spark is None:
             from byod.spark import get_spark
 
-            self._spark = get_spark(conf=to_plain(getattr(self.config, "spark_conf", None)) or None,
-                                    progress=getattr(self.config, "progress", None))
+            self._spark = get_spark(conf=to_plain(self.config.spark_conf) or None, progress=self.config.progress)
         return self._spark
 
     def read_sources(self, sources: Sequence[Any]):
         """One document frame from every configured source (see :mod:`byod.sources`)."""
-        from byod.sources.spec import read_sources
+        from byod.sources.spec import read_one_source, read_sources
+        from byod.sources.spread import spread
 
-        return read_sources(self.spark, sources, work_dir=self.work_dir)
+        spread_to = {entry["name"]: entry.get("spread_to") for entry in self.report.inputs or []}
+
+        def read_one(spark, fmt, target, name, options):
+            return spread(read_one_source(spark, fmt, target, name, options), spread_to.get(name))
+
+        return read_sources(self.spark, sources, work_dir=self.work_dir, read_one=read_one)
 
     def run_pipeline(self, docs, stages: Sequence[Stage]) -> PipelineResult:
         result = Pipeline(stages).run(docs, work_dir=self.work_dir, quarantine_dir=self.layout.quarantine_root,
-                                      report=self.report, progress=getattr(self.config, "progress", None),
+                                      report=self.report, progress=self.config.progress,
                                       resume=self.layout.resumed)
         if result.counts["totals"]["in"] == 0:
             raise InputError("no documents were read from the inputs: nothing to do")
         losses = total_losses(result.counts)
-        if losses and not getattr(self.config, "allow_total_loss", False):
+        if losses and not self.config.allow_total_loss:
             raise AccountingError(f"{losses[0]}{f' (and {len(losses) - 1} more)' if len(losses) > 1 else ''}; "
                                   "nothing was published. If that is expected, pass allow_total_loss=true")
         self.report.extra["examples"] = drop_examples(result.annotated)
@@ -135,7 +165,7 @@ class JobContext:
         """Tokenize, pack and write through ``sink`` (a PretrainMDSSink) into the staged ``mds`` folder."""
         started = time.perf_counter()
         with progress_step(self.spark, "write MDS", total_documents=self.report.counts.get("totals", {}).get("kept"),
-                           enabled=getattr(self.config, "progress", None)):
+                           enabled=self.config.progress):
             figures = sink.write_to(kept, self.layout.mds_dir)
         seconds = time.perf_counter() - started
         self.report.time_step("write-mds", [sink.tokenize.name, sink.write.name], seconds)
@@ -223,18 +253,19 @@ def execute(job: str, schema: type, plan: Plan, run: Run, *, config: str | None 
     written under the run's staging folder; only a run that returns is published (see byod.layout).
     """
     origin = config or "defaults"
+    if not (isinstance(schema, type) and issubclass(schema, JobConfig)):
+        raise ConfigError(f"job '{job}': its Config must subclass byod.job.JobConfig (the settings every job has)")
     cfg = load_config(schema, config, overrides)
     with masking(config_secrets(cfg)):  # secret config values never reach a log line or an error message
         planned = plan(cfg, origin)
         ctx = JobContext(job, cfg, origin)
-        if hasattr(cfg, "sources"):
-            for index, spec in enumerate(cfg.sources):
-                check_name(spec.name, f"{origin}: key 'sources[{index}].name': source")
-            ctx.report.inputs = check_inputs(cfg.sources, origin)
-            check_output_vs_inputs(ctx.output, input_paths(cfg.sources))
+        for index, spec in enumerate(cfg.sources):
+            check_name(spec.name, f"{origin}: key 'sources[{index}].name': source")
+        ctx.report.inputs = check_inputs(cfg.sources, origin)
+        check_output_vs_inputs(ctx.output, input_paths(cfg.sources))
         inputs = config_hash([entry.get("fingerprint") for entry in ctx.report.inputs])
-        return _run_and_publish(ctx, lambda: run(cfg, ctx, planned), overwrite=bool(getattr(cfg, "overwrite", False)),
-                                resume=bool(getattr(cfg, "resume", False)), inputs=inputs)
+        return _run_and_publish(ctx, lambda: run(cfg, ctx, planned), overwrite=bool(cfg.overwrite),
+                                resume=bool(cfg.resume), inputs=inputs)
 
 
 def _run_and_publish(ctx: JobContext, work: Callable[[], dict[str, Any]], *, overwrite: bool, resume: bool,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,9 @@ def _hf_json(spec: TokenizerSpec, source: str) -> str:
     if source == "file":
         backend = Tokenizer.from_file(str(Path(spec.name).expanduser()))
     elif importlib.util.find_spec("transformers") is not None:
+        # byod uses transformers for tokenizers only: without torch (a Databricks runtime) it would print an
+        # advisory line about missing model backends on every run.
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         from transformers import AutoTokenizer
 
         try:

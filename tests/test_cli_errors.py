@@ -21,13 +21,14 @@ FAILING_JOB = '''
 import logging
 from dataclasses import dataclass
 
+from byod.job import JobConfig
+
 log = logging.getLogger("byod.jobs.failing")
 
 
 @dataclass
-class Config:
+class Config(JobConfig):
     output: str = ""
-    overwrite: bool = False
 
 
 def plan(cfg, origin):

@@ -93,3 +93,21 @@ def test_shipped_example_configs_load_against_their_jobs():
     for job in ("c4_arxiv", "ft_data_prep"):
         cfg = load_config(load_job(job).Config, configs / f"{job}.yaml", ["tokenize.tokenizer=/tok"])
         assert cfg.tokenize.tokenizer == "/tok" and cfg.sources[0].paths
+
+
+def test_every_stage_entry_of_the_example_config_names_real_parameters():
+    """Disabled entries are skipped before construction, so check their names and keys here."""
+    import dataclasses
+    from pathlib import Path
+
+    from byod.config import to_plain
+    from byod.registry import stage_class
+    from byod.runner import load_job
+
+    path = Path(__file__).resolve().parent.parent / "configs" / "c4_arxiv.yaml"
+    cfg = load_config(load_job("c4_arxiv").Config, path, ["tokenize.tokenizer=/tok"])
+    entries = to_plain(cfg.stages)
+    assert any(entry.get("enabled") is False for entry in entries)
+    for entry in entries:
+        fields = {f.name for f in dataclasses.fields(stage_class(entry["stage"]))}
+        assert set(entry) - {"stage", "enabled"} <= fields, entry

@@ -285,3 +285,17 @@ def test_an_unrelated_stage_name_gets_no_guess():
     with pytest.raises(ConfigError) as error:
         stage_class("Sharpen")
     assert "did you mean" not in str(error.value) and "Normalize" in str(error.value)
+
+
+def test_a_job_config_must_carry_the_common_settings():
+    from byod.job import JobConfig, execute
+
+    @dataclass
+    class Loose:
+        output: str = "out/loose"
+
+    with pytest.raises(ConfigError, match="must subclass byod.job.JobConfig"):
+        execute("loose", Loose, lambda cfg, origin: None, lambda cfg, ctx, planned: {})
+    from byod.jobs import c4_arxiv, ft_data_prep
+
+    assert issubclass(c4_arxiv.Config, JobConfig) and issubclass(ft_data_prep.Config, JobConfig)

@@ -12,17 +12,15 @@ from typing import Any, NamedTuple
 from omegaconf import MISSING
 
 from byod.config import construct, to_plain
-from byod.job import JobContext, SourceSpec, main
+from byod.job import JobConfig, JobContext, SourceSpec, main
 from byod.registry import build_stages
 from byod.sinks import DocumentsSink, PretrainMDSSink
 from byod.stages import Tokenize, WriteMDS
 
 
 @dataclass
-class Config:
+class Config(JobConfig):
     output: str = "out/c4_arxiv"
-    overwrite: bool = False  # replace the published results once this run succeeds
-    resume: bool = False  # continue the last interrupted run here (same settings and inputs) from its last step
     sources: list[SourceSpec] = field(default_factory=lambda: [
         SourceSpec(name="c4", format="c4", paths=["data/sample/c4"]),
         SourceSpec(name="arxiv", format="latex", paths=["data/sample/arxiv"]),
@@ -42,9 +40,6 @@ class Config:
     split: dict[str, Any] = field(default_factory=lambda: {"val_fraction": None, "seed": 0})
     # also write the kept documents (id, text, metadata) as `{format: parquet}` or `{format: jsonl}`
     documents: dict[str, Any] | None = None
-    spark_conf: dict[str, Any] = field(default_factory=dict)
-    progress: bool | None = None  # progress lines on the console; None: on in a terminal, off in CI
-    allow_total_loss: bool = False  # a source losing every document to one reason fails the run unless true
     # packages whose `pkg.module:Class` stages may be named in `stages` (importing a module runs its code)
     allow_stage_modules: list[str] = field(default_factory=list)
 

@@ -15,17 +15,15 @@ from typing import Any
 from omegaconf import MISSING
 
 from byod.config import construct, to_plain
-from byod.job import JobContext, SourceSpec, main
+from byod.job import JobConfig, JobContext, SourceSpec, main
 from byod.sources.finetune import read_finetune_sources
 from byod.stages.dedup import ExactDedup
 from byod.stages.finetune import SplitTrainEval, TokenizeFinetune, finetune_stats, write_finetune
 
 
 @dataclass
-class Config:
+class Config(JobConfig):
     output: str = "out/ft_data_prep"
-    overwrite: bool = False  # replace the published results once this run succeeds
-    resume: bool = False  # continue the last interrupted run here (same settings and inputs) from its last step
     sources: list[SourceSpec] = field(default_factory=lambda: [
         SourceSpec(name="ft", format="jsonl", paths=["data/sample/ft"])])
     dedup: bool = True  # drop exact duplicate examples (same prompt and response, or same messages)
@@ -33,9 +31,6 @@ class Config:
                                                               "policy": "truncate"})
     split: dict[str, Any] = field(default_factory=lambda: {"eval_fraction": None, "seed": 0})
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
-    spark_conf: dict[str, Any] = field(default_factory=dict)
-    progress: bool | None = None  # progress lines on the console; None: on in a terminal, off in CI
-    allow_total_loss: bool = False  # a source losing every document to one reason fails the run unless true
 
 
 def plan(cfg: Config, origin: str) -> list:

@@ -56,7 +56,8 @@ def read_source(spark: SparkSession, spec: Mapping[str, Any]) -> DataFrame:
 ReadOne = Callable[[SparkSession, str, Any, str, dict[str, Any]], DataFrame]
 
 
-def _read_one(spark: SparkSession, fmt: str, target: Any, name: str, options: dict[str, Any]) -> DataFrame:
+def read_one_source(spark: SparkSession, fmt: str, target: Any, name: str, options: dict[str, Any]) -> DataFrame:
+    """The default :data:`ReadOne`: the reader of ``fmt`` with the source's name and options."""
     if fmt not in READERS:
         raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
     return read_source(spark, {"format": fmt, READERS[fmt][1]: target, "source": name, **options})
@@ -77,7 +78,7 @@ def read_sources(spark: SparkSession, sources: Sequence[Any], *, work_dir: str,
         target = spec.paths[0] if spec.format in ("table", "hf") else list(spec.paths)
         if spec.format == "hf":
             options.setdefault("work_dir", f"{work_dir.rstrip('/')}/hf-{spec.name}")
-        frames.append((read_one or _read_one)(spark, spec.format, target, spec.name, options))
+        frames.append((read_one or read_one_source)(spark, spec.format, target, spec.name, options))
     if not frames:
         raise ConfigError("no sources are configured")
     docs = frames[0]
