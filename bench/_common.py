@@ -328,3 +328,37 @@ def write_copies(folder: Path, base: list[str], megabytes: float, files: int = 4
     for handle in handles:
         handle.close()
     return docs, size
+
+
+def time_datatrove(folder: Path, work: Path, steps, repeats: int) -> tuple[list[float], int]:
+    """Time DataTrove's ``JsonlReader(folder) -> *steps() -> count`` with 4 tasks on 2 workers, ``repeats``
+    times (fresh steps each run); return the wall times and the documents the last run kept."""
+    import importlib.metadata  # noqa: F401  (DataTrove's dependency check needs it imported)
+    import time
+
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.base import PipelineStep
+    from datatrove.pipeline.readers import JsonlReader
+
+    class CountStep(PipelineStep):
+        name = "count"
+
+        def __init__(self, out: str):
+            super().__init__()
+            self.out = out
+
+        def run(self, data, rank: int = 0, world_size: int = 1):
+            Path(self.out, f"kept-{rank}.txt").write_text(str(sum(1 for _ in data)))
+            return iter(())
+
+    times, kept = [], 0
+    for i in range(repeats):
+        out = work / f"dt-{i}"
+        out.mkdir(parents=True)
+        pipeline = [JsonlReader(str(folder)), *steps(), CountStep(str(out))]
+        executor = LocalPipelineExecutor(pipeline=pipeline, tasks=4, workers=2, logging_dir=str(out / "logs"))
+        start = time.perf_counter()
+        executor.run()
+        times.append(time.perf_counter() - start)
+        kept = sum(int(p.read_text()) for p in out.glob("kept-*.txt"))
+    return times, kept

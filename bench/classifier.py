@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPORA, write_copies  # noqa: E402
+from _common import CORPORA, time_datatrove, write_copies  # noqa: E402
 
 LABEL, THRESHOLD = "web", 0.5
 
@@ -77,37 +77,10 @@ def run_byod(folder: Path, warm: Path, model: str, repeats: int) -> tuple[list[f
 
 
 def run_datatrove(folder: Path, work: Path, model: str, repeats: int) -> tuple[list[float], int]:
-    import importlib.metadata  # noqa: F401  (DataTrove's dependency check needs it imported)
-
-    from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.base import PipelineStep
     from datatrove.pipeline.filters import FastTextClassifierFilter
-    from datatrove.pipeline.readers import JsonlReader
 
-    class CountStep(PipelineStep):
-        name = "count"
-
-        def __init__(self, out: str):
-            super().__init__()
-            self.out = out
-
-        def run(self, data, rank: int = 0, world_size: int = 1):
-            Path(self.out, f"kept-{rank}.txt").write_text(str(sum(1 for _ in data)))
-            return iter(())
-
-    times, kept = [], 0
-    for i in range(repeats):
-        out = work / f"dt-{i}"
-        out.mkdir(parents=True)
-        step = FastTextClassifierFilter(model, keep_labels=(LABEL, THRESHOLD), newline_replacement=" ",
-                                        save_labels_in_metadata=False)
-        executor = LocalPipelineExecutor(pipeline=[JsonlReader(str(folder)), step, CountStep(str(out))],
-                                         tasks=4, workers=2, logging_dir=str(out / "logs"))
-        start = time.perf_counter()
-        executor.run()
-        times.append(time.perf_counter() - start)
-        kept = sum(int(p.read_text()) for p in out.glob("kept-*.txt"))
-    return times, kept
+    return time_datatrove(folder, work, lambda: [FastTextClassifierFilter(
+        model, keep_labels=(LABEL, THRESHOLD), newline_replacement=" ", save_labels_in_metadata=False)], repeats)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CORPORA, datatrove_normalize_step, write_copies  # noqa: E402
+from _common import CORPORA, datatrove_normalize_step, time_datatrove, write_copies  # noqa: E402
 
 
 def build_input(folder: Path, megabytes: float, files: int = 4) -> tuple[int, int]:
@@ -60,43 +60,15 @@ def run_byod(folder: Path, warm: Path, repeats: int) -> tuple[list[float], int]:
 
 
 def run_datatrove(folder: Path, work: Path, repeats: int) -> tuple[list[float], int]:
-    import importlib.metadata  # noqa: F401  (DataTrove's dependency check needs it imported)
-
-    from datatrove.executor import LocalPipelineExecutor
-    from datatrove.pipeline.base import PipelineStep
     from datatrove.pipeline.filters import (
         C4QualityFilter,
         FineWebQualityFilter,
         GopherQualityFilter,
         GopherRepetitionFilter,
     )
-    from datatrove.pipeline.readers import JsonlReader
 
-
-    class CountStep(PipelineStep):
-        name = "count"
-
-        def __init__(self, out: str):
-            super().__init__()
-            self.out = out
-
-        def run(self, data, rank: int = 0, world_size: int = 1):
-            kept = sum(1 for _ in data)
-            Path(self.out, f"kept-{rank}.txt").write_text(str(kept))
-            return iter(())
-
-    times, kept = [], 0
-    for i in range(repeats):
-        out = work / f"dt-{i}"
-        out.mkdir(parents=True)
-        pipeline = [JsonlReader(str(folder)), datatrove_normalize_step(), C4QualityFilter(), GopherQualityFilter(),
-                    GopherRepetitionFilter(), FineWebQualityFilter(), CountStep(str(out))]
-        executor = LocalPipelineExecutor(pipeline=pipeline, tasks=4, workers=2, logging_dir=str(out / "logs"))
-        start = time.perf_counter()
-        executor.run()
-        times.append(time.perf_counter() - start)
-        kept = sum(int(p.read_text()) for p in out.glob("kept-*.txt"))
-    return times, kept
+    return time_datatrove(folder, work, lambda: [datatrove_normalize_step(), C4QualityFilter(), GopherQualityFilter(),
+                                                 GopherRepetitionFilter(), FineWebQualityFilter()], repeats)
 
 
 def main() -> None:
