@@ -27,3 +27,11 @@ def varied_copies(corpora: Path, folder: Path, *, copies: int, files: int = 4) -
     for handle in handles:
         handle.close()
     return rows
+
+
+def web_gzip(corpora: Path, path: Path, count: int) -> Path:
+    """The first ``count`` real web documents as one C4-style ``.jsonl.gz`` (text, url) at ``path``."""
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for doc in real_web_docs(corpora)[:count]:
+            handle.write(json.dumps({"text": doc["text"], "url": doc["url"]}) + "\n")
+    return path

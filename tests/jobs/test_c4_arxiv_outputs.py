@@ -3,7 +3,6 @@ dropped, and a loud failure when a whole source is lost to one reason."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -12,15 +11,13 @@ import pytest
 from byod.errors import AccountingError
 from byod.runner import run_job
 from tests.golden.summary import _digest_samples
-from tests.helpers.corpus import real_web_docs
+from tests.helpers.corpus import real_web_docs, web_gzip
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory, corpora) -> Path:
     folder = tmp_path_factory.mktemp("web")
-    with gzip.open(folder / "part-0.jsonl.gz", "wt", encoding="utf-8") as handle:
-        for doc in real_web_docs(corpora)[:80]:
-            handle.write(json.dumps({"text": doc["text"], "url": doc["url"]}) + "\n")
+    web_gzip(corpora, folder / "part-0.jsonl.gz", 80)
     return folder
 
 

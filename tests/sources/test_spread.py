@@ -3,8 +3,6 @@ its size, not by the machine, and the spread depends only on document ids."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from byod.runner import run_job
 from byod.sources import spread as spread_module
 from byod.sources.spread import read_parts, spread, spread_to, text_bytes
 from tests.golden.summary import _digest_samples
-from tests.helpers.corpus import real_web_docs
+from tests.helpers.corpus import web_gzip
 
 MIB = 1 << 20
 
@@ -59,9 +57,7 @@ def test_spread_partitions_by_id_whatever_the_input_order(spark):
 @pytest.fixture(scope="module")
 def one_gzip(tmp_path_factory, corpora) -> Path:
     folder = tmp_path_factory.mktemp("gz")
-    with gzip.open(folder / "web.jsonl.gz", "wt", encoding="utf-8") as handle:
-        for doc in real_web_docs(corpora)[:60]:
-            handle.write(json.dumps({"text": doc["text"], "url": doc["url"]}) + "\n")
+    web_gzip(corpora, folder / "web.jsonl.gz", 60)
     return folder
 
 
