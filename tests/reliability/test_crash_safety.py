@@ -7,44 +7,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.golden.summary import _digest_samples
 from tests.helpers.corpus import varied_copies
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _command(inputs: Path, output: Path, tokenizer: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "byod.cli", "run", "c4_arxiv", f"output={output}",
-            f"sources=[{{name: web, format: c4, paths: ['{inputs}']}}]", "stages=[{stage: Normalize}, {stage: Dedup}]",
-            f"tokenize.tokenizer={tokenizer}", "tokenize.max_seq_len=512", "tokenize.num_partitions=8",
-            "mds.compression=null", *extra]
+from tests.helpers.killed_runs import REPO, c4_arxiv_command, kill_when
 
 
 def _published(output: Path) -> dict[str, str]:
     return {str(p.relative_to(output)): hashlib.sha256(p.read_bytes()).hexdigest()
             for name in ("mds", "quarantine", "report.json", "report.html") for p in sorted(
                 [output / name] if (output / name).is_file() else (output / name).rglob("*")) if p.is_file()}
-
-
-def _kill_when(command: list[str], env: dict[str, str], appears) -> None:
-    """Start the run, SIGKILL its process group as soon as ``appears()`` holds."""
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 600
-    while not appears() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run ended before the point where it was to be killed"
-    assert appears(), "the run never reached the point where it was to be killed within 10 minutes"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=60)
 
 
 @pytest.mark.slow
@@ -54,7 +31,7 @@ def test_killed_runs_keep_the_previous_results_and_a_rerun_matches_a_clean_run(t
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
            "BYOD_SPARK_MASTER": "local[2]"}
     output = tmp_path / "out"
-    command = _command(inputs, output, tokenizer_dirs["llama3"])
+    command = c4_arxiv_command(inputs, output, tokenizer_dirs["llama3"])
     clean = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert clean.returncode == 0, clean.stderr[-3000:]
     samples, digest = _digest_samples(str(output / "mds"))
@@ -69,7 +46,7 @@ def test_killed_runs_keep_the_previous_results_and_a_rerun_matches_a_clean_run(t
         return any(output.glob("_staging/*/mds/*/_staging"))
 
     for appears in (dedup_started, mds_writing):
-        _kill_when([*command, "overwrite=true"], env, appears)
+        kill_when([*command, "overwrite=true"], env, appears)
         assert _published(output) == before, f"a run killed at {appears.__name__} changed the published results"
         assert json.loads((output / "report.json").read_text())["run"]["run_id"] == first_run
 

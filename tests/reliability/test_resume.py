@@ -7,7 +7,6 @@ import gzip
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,8 +19,8 @@ from byod.job import execute
 from byod.runner import load_job, run_job
 from tests.golden.summary import _digest_samples
 from tests.helpers.corpus import real_web_docs, varied_copies
+from tests.helpers.killed_runs import REPO, c4_arxiv_command, kill_when
 
-REPO = Path(__file__).resolve().parents[2]
 STAGES = "stages=[{stage: Normalize}, {stage: GopherQualityFilter}, {stage: Dedup}]"
 
 
@@ -86,13 +85,6 @@ def test_resume_with_other_settings_or_inputs_is_refused_and_deletes_nothing(spa
     assert started_over["run"]["run_id"] != crashed
 
 
-def _command(inputs: Path, output: Path, tokenizer: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "byod.cli", "run", "c4_arxiv", f"output={output}",
-            f"sources=[{{name: web, format: c4, paths: ['{inputs}']}}]", "stages=[{stage: Normalize}, {stage: Dedup}]",
-            f"tokenize.tokenizer={tokenizer}", "tokenize.max_seq_len=512", "tokenize.num_partitions=8",
-            "mds.compression=null", *extra]
-
-
 @pytest.mark.slow
 def test_killed_during_dedup_or_write_then_resumed_equals_an_uninterrupted_run(tmp_path, corpora, tokenizer_dirs):
     inputs = tmp_path / "in"
@@ -100,23 +92,17 @@ def test_killed_during_dedup_or_write_then_resumed_equals_an_uninterrupted_run(t
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
            "BYOD_SPARK_MASTER": "local[2]"}
     tokenizer = tokenizer_dirs["llama3"]
-    reference = subprocess.run(_command(inputs, tmp_path / "ref", tokenizer), cwd=REPO, env=env, capture_output=True,
+    reference = subprocess.run(c4_arxiv_command(inputs, tmp_path / "ref", tokenizer), cwd=REPO, env=env, capture_output=True,
                                text=True, timeout=900)
     assert reference.returncode == 0, reference.stderr[-3000:]
     expected = _digest_samples(str(tmp_path / "ref" / "mds"))
     for name, pattern, reused in (("dedup", "_work/*/dedup", ["step-00-before-Dedup"]),
                                   ("write", "_staging/*/mds/*/_staging", ["step-01-annotated"])):
         output = tmp_path / name
-        proc = subprocess.Popen(_command(inputs, output, tokenizer), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 600
-        while not any(output.glob(pattern)) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert proc.poll() is None and any(output.glob(pattern)), f"never reached {name}"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
+        kill_when(c4_arxiv_command(inputs, output, tokenizer), env,
+                  lambda output=output, pattern=pattern: any(output.glob(pattern)))
         assert not (output / "report.json").exists()
-        resumed = subprocess.run(_command(inputs, output, tokenizer, "resume=true"), cwd=REPO, env=env,
+        resumed = subprocess.run(c4_arxiv_command(inputs, output, tokenizer, "resume=true"), cwd=REPO, env=env,
                                  capture_output=True, text=True, timeout=900)
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         report = json.loads((output / "report.json").read_text())
