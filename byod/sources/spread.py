@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame
 
 from byod.columns import ID
+from byod.sources.probe import COMPRESSED  # what Hadoop decompresses (by name), so reads as one task
 
 #: Text each partition gets at most when a source is spread (about 4,000 web pages of 4 KiB).
 TEXT_PER_PARTITION = 16 << 20
@@ -27,20 +28,19 @@ COMPRESSION_RATIO = 4
 SPLIT_BYTES = 128 << 20
 #: Never spread one source over more partitions than this (a folder that big has many files anyway).
 MAX_PARTITIONS = 512
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd", ".lz4", ".snappy", ".deflate")
 
 
 def read_parts(files: Sequence[tuple[str, int]], whole_files: bool) -> int:
     """How many tasks Spark reads ``files`` (path, size) in: one per compressed file, else per 128 MiB."""
     if whole_files:  # one record per file, packed into splits of up to SPLIT_BYTES
         return max(1, math.ceil(sum(size for _, size in files) / SPLIT_BYTES))
-    return sum(1 if path.lower().endswith(COMPRESSED_SUFFIXES) else max(1, math.ceil(size / SPLIT_BYTES))
+    return sum(1 if path.endswith(COMPRESSED) else max(1, math.ceil(size / SPLIT_BYTES))
                for path, size in files)
 
 
 def text_bytes(files: Sequence[tuple[str, int]]) -> int:
     """The text ``files`` hold once decompressed (an estimate: compressed sizes times COMPRESSION_RATIO)."""
-    return sum(size * COMPRESSION_RATIO if path.lower().endswith(COMPRESSED_SUFFIXES) else size
+    return sum(size * COMPRESSION_RATIO if path.endswith(COMPRESSED) else size
                for path, size in files)
 
 
