@@ -53,11 +53,16 @@ def held_out(corpora: Path) -> dict[str, list[str]]:
 #: Trains the model in a fresh interpreter: inside a long test session fastText's training has diverged
 #: ("Encountered NaN") where the same call alone never does, so the model is made where nothing else ran.
 TRAIN = """
-import sys
+import json, sys
 import fasttext
-fasttext.train_supervised(input=sys.argv[1], dim=16, epoch=20, lr=0.5, minn=2, maxn=4, bucket=20_000,
-                          minCount=1, thread=1, seed=0, verbose=0).save_model(sys.argv[2])
+fasttext.train_supervised(input=sys.argv[1], **json.loads(sys.argv[3])).save_model(sys.argv[2])
 """
+
+
+def _train(data: Path, model: Path, **params) -> None:
+    done = subprocess.run([sys.executable, "-c", TRAIN, str(data), str(model), json.dumps(params)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and model.is_file(), done.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +76,8 @@ def model_path(corpora: Path, tmp_path_factory) -> str:
     (folder / "train.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # Character 2-4-grams: LaTeX words (\section{...}) are mostly unique, their pieces are not.
     model = folder / "web_vs_latex.bin"
-    done = subprocess.run([sys.executable, "-c", TRAIN, str(folder / "train.txt"), str(model)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and model.is_file(), done.stderr[-2000:]
+    _train(folder / "train.txt", model, dim=16, epoch=20, lr=0.5, minn=2, maxn=4, bucket=20_000, minCount=1,
+           thread=1, seed=0, verbose=0)
     return str(model)
 
 
@@ -160,11 +164,8 @@ def test_model_from_an_fsspec_url_and_a_replaced_file(model_path: str, tmp_path:
     copy = tmp_path / "model.bin"
     shutil.copy(model_path, copy)
     assert FastTextClassifierFilter(model_path=str(copy), label="web").reason(PROSE) is None
-    import fasttext
-
     (tmp_path / "other.txt").write_text("__label__yes a b c\n__label__no d e f\n" * 20, encoding="utf-8")
-    fasttext.train_supervised(input=str(tmp_path / "other.txt"), dim=4, epoch=5, bucket=1000, thread=1, seed=0,
-                              verbose=0).save_model(str(copy))
+    _train(tmp_path / "other.txt", copy, dim=4, epoch=5, bucket=1000, thread=1, seed=0, verbose=0)
     os.utime(copy, ns=(1, 1))  # a different stamp even on a coarse-clock filesystem
     assert FastTextClassifierFilter(model_path=str(copy), label="yes").score("a b c") > 0.5
     with pytest.raises(ConfigError, match="'web' is not in model"):
