@@ -23,6 +23,13 @@ class _Terminal(io.StringIO):
         return True
 
 
+@pytest.fixture(autouse=True)
+def _interactive_shell(monkeypatch):
+    """Each test starts as an interactive shell would: CI runners set ``CI``, which turns the line off."""
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("BYOD_PROGRESS", raising=False)
+
+
 def _slow_job(spark, partitions: int = 4, seconds: float = 0.6) -> int:
     """A real Spark job of ``partitions`` tasks, each taking about ``seconds``."""
 
