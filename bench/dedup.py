@@ -93,21 +93,24 @@ def run_byod(corpus: str, work: str, repeats: int) -> dict:
     from pyspark.sql import functions as F
 
     from byod.spark import get_spark
+    from byod.stages.base import figures_scope
     from byod.stages.dedup import MinHashDedup
     from byod.stages.dedup.minhash import CLUSTER
 
     spark = get_spark("local[2]", conf={"spark.sql.shuffle.partitions": "4", "spark.local.dir": work})
     spark.range(10).count()  # warm-up: JVM and first job are not timed
     stage = MinHashDedup(bands=BANDS, rows=ROWS, ngram=NGRAM, threshold=THRESHOLD, work_dir=work)
-    times, clusters = [], {}
+    times, clusters, info = [], {}, {}
     for _ in range(repeats):
         start = time.perf_counter()
         df = spark.read.schema("id string, text string").json(corpus).repartition(4)
-        annotated = stage.annotate(df)
+        with figures_scope() as figures:
+            annotated = stage.annotate(df)
         clusters = {r["id"]: r[CLUSTER] for r in annotated.filter(F.col(CLUSTER).isNotNull()).select("id", CLUSTER)
                     .collect()}
         times.append(time.perf_counter() - start)
-    return {"seconds": statistics.median(times), "clusters": clusters, "info": stage.last_run()}
+        info = figures.of(stage)
+    return {"seconds": statistics.median(times), "clusters": clusters, "info": info}
 
 
 def run_datatrove(corpus: str, work: str, repeats: int) -> dict:

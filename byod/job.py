@@ -40,7 +40,6 @@ class SourceSpec:
 
 
 #: Formats that read one record per file (Spark packs many files into one split).
-WHOLE_FILE_FORMATS = ("latex", "pdf")
 
 
 @dataclass
@@ -69,13 +68,15 @@ def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
     from byod.sources.files import resolve_paths
     from byod.sources.quarantine import local_path
     from byod.sources.scan import local_files
+    from byod.sources.spec import source_format
     from byod.sources.spread import spread_to
 
     described = []
     for index, spec in enumerate(sources):
         entry: dict[str, Any] = {"name": spec.name, "format": spec.format, "paths": list(spec.paths)}
         described.append(entry)
-        if spec.format in ("table", "hf"):  # a catalog table or a dataset name: nothing to look at here
+        known = source_format(spec.format)
+        if not known.reads_files:  # a catalog table or a dataset name: nothing to look at here
             continue
         if not spec.paths:
             raise InputError(f"{origin}: key 'sources[{index}].paths' is empty for source '{spec.name}'")
@@ -88,7 +89,7 @@ def check_inputs(sources: Sequence[Any], origin: str) -> list[dict[str, Any]]:
         entry.update(files=len(stats), bytes=sum(st.st_size for _, st in stats),
                      fingerprint=_fingerprint([(p, st.st_size, st.st_mtime_ns) for p, st in stats]
                                               + [(p, -1, -1) for p in resolved if is_remote(p)]))
-        partitions = spread_to([(p, st.st_size) for p, st in stats], whole_files=spec.format in WHOLE_FILE_FORMATS)
+        partitions = spread_to([(p, st.st_size) for p, st in stats], whole_files=known.whole_files)
         if partitions is not None:
             entry["spread_to"] = partitions  # read as fewer parts than its text needs: see byod.sources.spread
     if described and all(d.get("files", 1) > 0 and d.get("bytes", 1) == 0 for d in described):
@@ -104,7 +105,9 @@ def _fingerprint(files: list[tuple[str, int, int]]) -> str:
 
 def input_paths(sources: Sequence[Any]) -> list[str]:
     """Every file-like input path of a job's sources (tables and hub datasets are names, not paths)."""
-    return [str(p) for spec in sources if spec.format not in ("table", "hf") for p in spec.paths]
+    from byod.sources.spec import source_format
+
+    return [str(p) for spec in sources if source_format(spec.format).reads_files for p in spec.paths]
 
 
 class JobContext:

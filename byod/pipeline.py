@@ -33,7 +33,7 @@ from byod.errors import AccountingError, SchemaError
 from byod.progress import progress_step
 from byod.report import GroupCount, RunReport, summarize_counts
 from byod.safepath import check_name
-from byod.stages.base import Filter, Stage, live_condition, require_columns, work_dir_scope
+from byod.stages.base import Filter, Stage, figures_scope, live_condition, require_columns, work_dir_scope
 from byod.steps import StepStore, plan_steps
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,16 @@ class Pipeline:
         for stage in stages:
             if not isinstance(stage, Stage):
                 raise TypeError(f"Pipeline takes byod stages, got {type(stage).__name__}")
+            if stage.ends_run:
+                raise TypeError(f"{stage.name} turns documents into samples and ends a run, so it cannot be a "
+                                "Pipeline stage: pass the pipeline's kept documents to it (df.transform) or to "
+                                "a sink (byod.sinks.PretrainMDSSink)")
         names = [s.name for s in stages]
-        if len(set(names)) != len(names):
-            raise ValueError(f"stage names must be unique in a pipeline, got {names}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"stage names must be unique in a pipeline: {', '.join(twice)} appear(s) more than "
+                             f"once in {names}; give repeated stages parameters that tell them apart "
+                             "(e.g. a classifier's score_column)")
         self.stages = list(stages)
 
     def __repr__(self) -> str:
@@ -141,18 +148,18 @@ class Pipeline:
         found = store.last_finished(steps) if resume else None
         if found is not None:
             current = store.reuse(steps[found[0]], found[1])
-        with work_dir_scope(work_dir):
+        with work_dir_scope(work_dir), figures_scope():
             for step in steps[found[0] + 1 if found else 0:]:
                 for stage in step.stages:
                     current = self._apply(stage, current, store)
                 current = store.persist(step, current)
-        if len({n for _, n in store.rows}) != 1:
-            raise AccountingError(f"a stage changed the number of documents between steps: {store.rows}")
-        annotated = current
-        counts = self._count(annotated, store.rows[-1][1])
-        skipped = {s.name for step in steps[: found[0] + 1] for s in step.stages} if found else set()
-        details = [{"name": s.name, "params": s.params(),
-                    "stats": {"reused": True} if s.name in skipped else s.stats(annotated)} for s in self.stages]
+            if len({n for _, n in store.rows}) != 1:
+                raise AccountingError(f"a stage changed the number of documents between steps: {store.rows}")
+            annotated = current
+            counts = self._count(annotated, store.rows[-1][1])
+            skipped = {s.name for step in steps[: found[0] + 1] for s in step.stages} if found else set()
+            details = [{"name": s.name, "params": s.params(),
+                        "stats": {"reused": True} if s.name in skipped else s.stats(annotated)} for s in self.stages]
         if quarantine_dir is not None:
             self._quarantine(annotated, counts, quarantine_dir)
         kept = annotated.filter(live_condition(annotated)).select(*output_columns(annotated))

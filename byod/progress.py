@@ -201,7 +201,7 @@ def summary_text(report: dict[str, Any], top: int = 5, loss_share: float = LOSS_
     for reason, count in list(report.get("rejected_by_reason", {}).items())[:top]:
         lines.append(f"  rejected {count:>7,}  {reason}")
     output = report.get("output", {})
-    if "tokens" in output:
+    if output.get("tokens") is not None:
         lines.append(f"  tokens written: {output['tokens']:,} in {output.get('samples', 0):,} samples")
     packing = packing_text(report)
     if packing is not None:

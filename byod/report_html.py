@@ -112,7 +112,7 @@ def _summary(report: dict[str, Any]) -> str:
     rows = [(label, totals.get(key), _share(totals.get(key, 0), whole))
             for label, key in (("documents in", "in"), ("kept", "kept"), ("dropped", "dropped"),
                                ("rejected", "rejected"))]
-    if "tokens" in output:
+    if output.get("tokens") is not None:
         rows += [("tokens written", output["tokens"], ""), ("samples", output.get("samples"), ""),
                  ("shards", output.get("shards"), "")]
     body = "".join(f"<tr><th>{_e(k)}</th><td>{_n(v)}</td><td>{_e(s)}</td></tr>" for k, v, s in rows)

@@ -117,6 +117,12 @@ def test_pipeline_checks_inputs_and_names(spark):
         Pipeline([MinWords(), MinWords()])
     with pytest.raises(TypeError):
         Pipeline([lambda df: df])
+    from byod.stages.tokenize import Tokenize
+    from byod.stages.write import WriteMDS
+
+    for ender in (Tokenize(concat=False), WriteMDS(output="/nowhere")):
+        with pytest.raises(TypeError, match=f"{type(ender).__name__} turns documents into samples and ends a run"):
+            Pipeline([MinWords(), ender])
 
 
 def test_check_accounting_catches_a_lost_document():

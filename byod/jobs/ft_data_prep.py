@@ -3,11 +3,15 @@
     spark-submit jobs/ft_data_prep.py [--config FILE] [key=value ...]     or     byod run ft_data_prep ...
 
 Writes <output>/mds (or <output>/mds/train and <output>/mds/eval with split.eval_fraction), as
-llm-foundry's StreamingFinetuningDataset reads it; tokenize.tokenizer=null writes untokenized examples.
+llm-foundry's StreamingFinetuningDataset reads it. ``write_tokens=false`` writes the examples as text
+(prompt/response or messages; llm-foundry tokenizes them at train time) after the same tokenized checks,
+so no sample is kept that llm-foundry's collator would reject at ``tokenize.max_seq_len``;
+``tokenize.tokenizer=null`` writes text unchecked (the report and log say so).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +23,9 @@ from byod.job import JobConfig, JobContext, SourceSpec, main
 from byod.sources.finetune import read_finetune_sources
 from byod.stages.dedup import ExactDedup
 from byod.stages.finetune import SplitTrainEval, TokenizeFinetune, finetune_stats, write_finetune
+from byod.stages.finetune.tokenize import TURNS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +38,9 @@ class Config(JobConfig):
                                                               "policy": "truncate"})
     split: dict[str, Any] = field(default_factory=lambda: {"eval_fraction": None, "seed": 0})
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
+    # false: write prompt/response or messages, not token ids; with a tokenizer still drop what
+    # llm-foundry's collator would reject at tokenize.max_seq_len (it truncates the rest the same way)
+    write_tokens: bool = True
 
 
 def plan(cfg: Config, origin: str) -> list:
@@ -45,11 +55,31 @@ def plan(cfg: Config, origin: str) -> list:
 def run(cfg: Config, ctx: JobContext, stages: list) -> dict[str, Any]:
     docs = read_finetune_sources(ctx.spark, cfg.sources, work_dir=ctx.work_dir)
     result = ctx.run_pipeline(docs, stages)
-    stats = finetune_stats(result.annotated, max_seq_len=to_plain(cfg.tokenize).get("max_seq_len"))
+    max_seq_len = to_plain(cfg.tokenize).get("max_seq_len")
+    stats = finetune_stats(result.annotated, max_seq_len=max_seq_len)
+    tokenized = TURNS in result.kept.columns
+    stats["written_as"] = "tokens" if tokenized and cfg.write_tokens else "text"
+    stats["checked_against_max_seq_len"] = tokenized
+    if not tokenized:
+        log.warning("untokenized output not checked against max_seq_len: llm-foundry may reject samples at "
+                    "train time; give tokenize.tokenizer with write_tokens=false to drop them here")
     ctx.report.extra["finetune"] = stats
-    output = write_finetune(result.kept, output=ctx.layout.mds_dir, **to_plain(cfg.mds))
-    ctx.set_output({**output, "tokens": stats.get("tokens_written", 0)})
+    kept = result.kept if cfg.write_tokens else result.kept.drop(TURNS)
+    output = write_finetune(kept, output=ctx.layout.mds_dir, **to_plain(cfg.mds))
+    ctx.set_output(with_token_figures(output, stats))
     return ctx.finish()
+
+
+def with_token_figures(output: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """The writer's figures with the finetuning token counts: the writer counts only a ``tokens`` column.
+
+    ``None`` where nothing was tokenized, so an untokenized output never reads as holding 0 tokens.
+    """
+    by_split = stats.get("tokens_written_by_split", {})
+    figures = {**output, "tokens": stats.get("tokens_written")}
+    if "splits" in output:
+        figures["splits"] = {name: {**split, "tokens": by_split.get(name)} for name, split in output["splits"].items()}
+    return figures
 
 
 if __name__ == "__main__":

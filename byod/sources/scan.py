@@ -10,7 +10,10 @@ ones bigger than ``max_record_bytes``), then:
 - a file that does not decompress becomes one ``file.unreadable`` row (the error's first line);
 - a whole-file record over the limit becomes one ``too_long_code`` row with the file's head;
 - a file with a line over the limit (rare) is read by a Python task that streams it in chunks, so
-  its other lines keep their numbers and the long one is a ``too_long_code`` row, never held whole.
+  its other lines keep their numbers and the long one is a ``too_long_code`` row, never held whole;
+- ``.zst`` files on Spark 3.x (whose bundled Hadoop has no usable zstd codec: the JVM fails on them) are
+  read by the same Python tasks, cut into lines exactly as Hadoop cuts them, so keys match Spark 4's.
+  A remote ``.zst`` path there is a one-line error before any work.
 
 Cost: every compressed byte is decompressed twice (probe, then scan). zlib inflates at several
 hundred MB/s per core while parsing JSON in Python runs at tens of MB/s, so this adds roughly a
@@ -29,6 +32,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
 
+from byod.errors import InputError
 from byod.sources import probe
 from byod.sources.records import BLOCK_START, BYTES, ERROR, FILE_PATH, MESSAGE
 from byod.sources.walk import walk_files
@@ -100,6 +104,18 @@ def _probe(spark: SparkSession, files: list[str], *, wholetext: bool, limit: int
     return found
 
 
+def spark_reads_zstd(spark: SparkSession) -> bool:
+    """Spark 4 reads ``.zst`` text; Spark 3.5's Hadoop 3.3 needs a native libzstd it does not ship."""
+    return int(spark.version.split(".")[0]) >= 4
+
+
+def _file_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` over ``path`` rows: each file's decompressed bytes as one record (wholetext)."""
+    for batch in batches:
+        for path in batch.column(0).to_pylist():
+            yield _batch([(b"".join(probe.chunks(path)), file_url(path), 0, None, None)])
+
+
 def _line_batches(limit: int, too_long_code: str) -> Callable:
     """``mapInArrow`` over ``path`` rows: each line of each file, a too-long one as an error row."""
 
@@ -136,18 +152,28 @@ def scan_records(
 ) -> DataFrame:
     """Raw records of resolved inputs (see the module docstring); hostile files become error rows."""
     remote = [p for p in paths if urlparse(p).scheme not in ("", "file")]
+    zstd_in_python = not spark_reads_zstd(spark)
+    if zstd_in_python and (zst := [p for p in remote if p.endswith(".zst")]):
+        raise InputError(f"{zst[0]}: Spark {spark.version} cannot read .zst files (its Hadoop has no zstd codec); "
+                         "copy them to a local folder, recompress as .gz, or run on Spark 4")
     files = local_files([p for p in paths if p not in remote], glob_filter)
     problems = _probe(spark, files, wholetext=wholetext, limit=max_record_bytes)
     frames = []
-    good = [_literal(f) for f in files if f not in problems]
+    in_python = {f for f in files if zstd_in_python and f.endswith(".zst") and f not in problems}
+    good = [_literal(f) for f in files if f not in problems and f not in in_python]
     if good:
         frames.append(_spark_scan(spark, good, wholetext=wholetext, glob_filter=None))
     if remote:
         frames.append(_spark_scan(spark, remote, wholetext=wholetext, glob_filter=glob_filter))
+    if in_python and wholetext:
+        listed = spark.createDataFrame([(p,) for p in sorted(in_python)], "path string")
+        frames.append(listed.mapInArrow(_file_batches, SCHEMA))
     long_lines = sorted(p.path for p in problems.values() if p.problem == probe.LONG_LINE)
-    if long_lines and max_record_bytes is not None:
-        listed = spark.createDataFrame([(p,) for p in long_lines], "path string")
-        frames.append(listed.mapInArrow(_line_batches(max_record_bytes, too_long_code), SCHEMA))
+    by_line = sorted(set(long_lines) | (in_python if not wholetext else set()))
+    if by_line:
+        listed = spark.createDataFrame([(p,) for p in by_line], "path string")
+        limit = max_record_bytes if max_record_bytes is not None else 2**62
+        frames.append(listed.mapInArrow(_line_batches(limit, too_long_code), SCHEMA))
     codes = {probe.UNREADABLE: probe.FILE_UNREADABLE, probe.TOO_LONG: too_long_code}
     errors = [
         (None, file_url(p.path), None, codes[p.problem], p.message)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -15,18 +16,48 @@ from byod.sources.c4 import read_c4
 from byod.sources.files import read_csv, read_jsonl, read_parquet, read_table, read_text
 from byod.sources.hf import read_hf
 
-#: format -> (reader, the spec key holding its first positional argument).
-READERS: dict[str, tuple[Callable[..., DataFrame], str]] = {
-    "c4": (read_c4, "paths"),
-    "jsonl": (read_jsonl, "paths"),
-    "parquet": (read_parquet, "paths"),
-    "text": (read_text, "paths"),
-    "csv": (read_csv, "paths"),
-    "table": (read_table, "name"),
-    "hf": (read_hf, "name"),
-    "latex": (read_arxiv_latex, "paths"),
-    "pdf": (read_arxiv_pdf, "paths"),
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """What a job needs to know of a reader besides calling it.
+
+    Args:
+        reader: ``reader(spark, target, *, source, **options) -> DataFrame``.
+        target: the spec key holding its first argument: ``"paths"`` (files) or ``"name"`` (a table or a
+            hub dataset: nothing local to check, size or fingerprint).
+        whole_files: one document per file (LaTeX, PDF), so a few files cannot be spread over more tasks.
+        staged: the reader copies its data under a ``work_dir`` option first (a hub dataset).
+    """
+
+    reader: Callable[..., DataFrame]
+    target: Literal["paths", "name"] = "paths"
+    whole_files: bool = False
+    staged: bool = False
+
+    @property
+    def reads_files(self) -> bool:
+        return self.target == "paths"
+
+
+#: The one registry of source formats: a new reader is one file in byod/sources plus one line here.
+READERS: dict[str, SourceFormat] = {
+    "c4": SourceFormat(read_c4),
+    "jsonl": SourceFormat(read_jsonl),
+    "parquet": SourceFormat(read_parquet),
+    "text": SourceFormat(read_text),
+    "csv": SourceFormat(read_csv),
+    "table": SourceFormat(read_table, target="name"),
+    "hf": SourceFormat(read_hf, target="name", staged=True),
+    "latex": SourceFormat(read_arxiv_latex, whole_files=True),
+    "pdf": SourceFormat(read_arxiv_pdf, whole_files=True),
 }
+
+
+def source_format(fmt: str) -> SourceFormat:
+    """The registered format, or a one-line ConfigError naming the ones there are."""
+    if fmt not in READERS:
+        raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
+    return READERS[fmt]
 
 
 def read_source(spark: SparkSession, spec: Mapping[str, Any]) -> DataFrame:
@@ -39,9 +70,8 @@ def read_source(spark: SparkSession, spec: Mapping[str, Any]) -> DataFrame:
         raise ConfigError(f"a source must be a mapping with a 'format' key, got {type(spec).__name__}")
     options = dict(spec)
     fmt = options.pop("format", None)
-    if fmt not in READERS:
-        raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
-    reader, first = READERS[fmt]
+    known = source_format(fmt)
+    reader, first = known.reader, known.target
     if first not in options:
         raise ConfigError(f"source of format {fmt!r} needs a {first!r} key; got keys {sorted(spec)}")
     target = options.pop(first)
@@ -58,25 +88,25 @@ ReadOne = Callable[[SparkSession, str, Any, str, dict[str, Any]], DataFrame]
 
 def read_one_source(spark: SparkSession, fmt: str, target: Any, name: str, options: dict[str, Any]) -> DataFrame:
     """The default :data:`ReadOne`: the reader of ``fmt`` with the source's name and options."""
-    if fmt not in READERS:
-        raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
-    return read_source(spark, {"format": fmt, READERS[fmt][1]: target, "source": name, **options})
+    return read_source(spark, {"format": fmt, source_format(fmt).target: target, "source": name, **options})
 
 
 def read_sources(spark: SparkSession, sources: Sequence[Any], *, work_dir: str,
                  read_one: ReadOne | None = None) -> DataFrame:
     """One frame from a job's sources (objects with ``name``, ``format``, ``paths``, ``options``).
 
-    A table or Hugging Face source takes its first path as the name; HF datasets are staged under
-    ``work_dir``. ``read_one`` reads one source (default: :func:`read_source`'s readers).
+    A source whose format reads a name (a table, a hub dataset) takes its first path as the name; a
+    staged format copies its data under ``work_dir``. ``read_one`` reads one source (default:
+    :func:`read_source`'s readers).
     """
     from byod.config import to_plain
 
     frames = []
     for spec in sources:
         options = dict(to_plain(spec.options) or {})
-        target = spec.paths[0] if spec.format in ("table", "hf") else list(spec.paths)
-        if spec.format == "hf":
+        known = source_format(spec.format)
+        target = list(spec.paths) if known.reads_files else spec.paths[0]
+        if known.staged:
             options.setdefault("work_dir", f"{work_dir.rstrip('/')}/hf-{spec.name}")
         frames.append((read_one or read_one_source)(spark, spec.format, target, spec.name, options))
     if not frames:

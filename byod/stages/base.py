@@ -23,8 +23,11 @@ from pyspark.sql import functions as F
 from byod.columns import DROP_REASON, DROP_STAGE, REJECT_REASON, SOURCE, STAGE_REASON, TEXT
 from byod.errors import SchemaError
 
+#: Working columns stages add (dedup keys, cluster ids); a stage used alone removes the ones it added.
+INTERNAL_PREFIX = "_byod_"
 _SAVED_REASON = "_byod_saved_reason"
 _WORK_DIR: contextvars.ContextVar[str | None] = contextvars.ContextVar("byod_work_dir", default=None)
+_FIGURES: contextvars.ContextVar[RunFigures | None] = contextvars.ContextVar("byod_run_figures", default=None)
 
 
 def current_work_dir() -> str | None:
@@ -40,6 +43,56 @@ def work_dir_scope(path: str) -> Iterator[None]:
         yield
     finally:
         _WORK_DIR.reset(token)
+
+
+class RunFigures:
+    """Figures stages measure while they build their plan (dedup's edges and rounds), kept per run.
+
+    Stages are frozen values, so a run's figures live here, not on the stage: a stage records under
+    its parameters (type and repr), and its ``stats`` reads them back in the same scope.
+    """
+
+    def __init__(self) -> None:
+        self._by_stage: dict[tuple[str, str], dict[str, Any]] = {}
+
+    @staticmethod
+    def _key(stage: Any) -> tuple[str, str]:
+        return type(stage).__qualname__, repr(stage)
+
+    def record(self, stage: Any, figures: dict[str, Any]) -> None:
+        self._by_stage.setdefault(self._key(stage), {}).update(figures)
+
+    def of(self, stage: Any) -> dict[str, Any]:
+        """What ``stage`` recorded in this scope ({} when nothing)."""
+        return dict(self._by_stage.get(self._key(stage), {}))
+
+
+@contextlib.contextmanager
+def figures_scope() -> Iterator[RunFigures]:
+    """Within this block stages record their run figures into the yielded :class:`RunFigures`.
+
+    :meth:`byod.pipeline.Pipeline.run` opens one per run; around a standalone stage, open one to read
+    them: ``with figures_scope() as figures: out = df.transform(stage); figures.of(stage)``.
+    """
+    figures = RunFigures()
+    token = _FIGURES.set(figures)
+    try:
+        yield figures
+    finally:
+        _FIGURES.reset(token)
+
+
+def record_figures(stage: Any, **figures: Any) -> None:
+    """Record figures for ``stage`` in the current scope; a no-op outside one."""
+    scope = _FIGURES.get()
+    if scope is not None:
+        scope.record(stage, figures)
+
+
+def recorded_figures(stage: Any) -> dict[str, Any]:
+    """What ``stage`` recorded in the current scope ({} outside one, or when nothing)."""
+    scope = _FIGURES.get()
+    return scope.of(stage) if scope is not None else {}
 
 
 def _json_safe(value: Any) -> Any:
@@ -85,6 +138,9 @@ class Stage:
     #: True when the stage reads its input more than once (dedup's rounds, writers): the pipeline
     #: persists the annotated frame before it so nothing upstream is computed twice.
     needs_materialized_input: ClassVar[bool] = False
+    #: True for stages that turn documents into something else (samples, a written dataset): they end a
+    #: run, through a sink (:mod:`byod.sinks`), and have no place inside a Pipeline of document stages.
+    ends_run: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -160,8 +216,14 @@ class Filter(Stage):
             .drop(STAGE_REASON)
         )
 
+    def answer_columns(self) -> tuple[str, ...]:
+        """Working columns a stage used alone still returns, because they hold its answer (what matched)."""
+        return ()
+
     def __call__(self, df: DataFrame) -> DataFrame:
         folded = self.fold(df)
         if self.keep_all:
             return folded
-        return folded.filter(F.col(DROP_REASON).isNull()).drop(DROP_REASON, DROP_STAGE)
+        internal = [c for c in folded.columns if c.startswith(INTERNAL_PREFIX) and c not in df.columns
+                    and c not in self.answer_columns()]
+        return folded.filter(F.col(DROP_REASON).isNull()).drop(DROP_REASON, DROP_STAGE, *internal)

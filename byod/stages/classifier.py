@@ -154,6 +154,12 @@ class FastTextClassifierFilter(RuleFilter):
         object.__setattr__(self, "_label", wanted)
 
     @property
+    def name(self) -> str:
+        """Named by its score column when that is not the default, so a pipeline can hold several."""
+        base = type(self).__name__
+        return base if self.score_column == CLASSIFIER_SCORE else f"{base}[{self.score_column}]"
+
+    @property
     def score_columns(self) -> tuple[tuple[str, str], ...]:  # type: ignore[override]
         """The one score column RuleFilter fills from :meth:`measure`, named by ``score_column``."""
         return ((self.score_column, "double"),)

@@ -239,6 +239,10 @@ class Decontaminate(Filter):
         rows = items.filter((size >= self._low) & (size < self.n)).select(size.alias("k")).distinct().collect()
         return sorted(int(r["k"]) for r in rows)
 
+    def answer_columns(self) -> tuple[str, ...]:
+        """Marking only, the matched items are what a standalone call is for: it returns them."""
+        return (MATCHED_ITEMS,) if self.mark_only else ()
+
     def annotate(self, df: DataFrame) -> DataFrame:
         require_columns(df, self.name, ID, TEXT)
         for column in (self.match_column, MATCHED_ITEMS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -95,6 +96,7 @@ class Tokenize(Stage):
     text_column: str = TEXT
     num_partitions: int | None = None
     batch_docs: int = 256
+    ends_run: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for name in ("max_seq_len", "batch_docs"):

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 from pyspark.sql import DataFrame
@@ -37,6 +37,9 @@ __all__ = ["WriteMDS", "WriteResult", "ValidateMDS", "validate_mds"]
 
 _STAGING = "_staging"
 _RESULT_SCHEMA = "partition int, result string, tokens long, pack_stats string"
+#: ``df.transform(WriteMDS(...))``'s one row: WriteResult's fields, dicts and lists as JSON text.
+_RESULT_ROW_SCHEMA = ("output string, samples long, shards long, bytes long, tokens long, partitions long, "
+                      "columns string, compression string, packing string, partition_samples string")
 
 
 @dataclass
@@ -111,6 +114,7 @@ class WriteMDS(Stage):
     output: str
     columns: Mapping[str, str] | None = None
     compression: str | None = "zstd"
+    ends_run: ClassVar[bool] = True
     size_limit: int | None = DEFAULT_SIZE_LIMIT
     hashes: tuple[str, ...] = DEFAULT_HASHES
     overwrite: bool = False
@@ -132,7 +136,7 @@ class WriteMDS(Stage):
         result = self.write(df)
         row = {k: (json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v)
                for k, v in result.to_dict().items()}
-        return df.sparkSession.createDataFrame([row])
+        return df.sparkSession.createDataFrame([row], _RESULT_ROW_SCHEMA)  # typed: nulls need no inference
 
     def write(self, df: DataFrame) -> WriteResult:
         """Run the write job, publish the root index, and return what was written."""

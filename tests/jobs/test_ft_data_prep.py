@@ -77,7 +77,7 @@ def test_tokenized_with_split(spark, tmp_path, inputs, tokenizer_dirs, monkeypat
         expected[split_of(example_id, eval_fraction=0.25, seed=3)].append(turns)
     assert report["totals"] == {"in": 95, "kept": 80 - no_loss, "dropped": no_loss, "rejected": 15}
     assert report["dropped_by_reason"] == {"ft.no_loss_tokens": no_loss}
-    truncated = tokens = 0
+    truncated = tokens = eval_tokens = 0
     for split in ("train", "eval"):
         samples = _read_back(output / "mds" / split)
         assert len(samples) == len(expected[split]) and len(samples) > 5
@@ -92,6 +92,7 @@ def test_tokenized_with_split(spark, tmp_path, inputs, tokenizer_dirs, monkeypat
                 assert written == stitched[: len(written)] and 0 < len(written) <= MAX_LEN
                 assert sample["turns"][-1]["labels"]
             tokens += len(written) if split == "train" else 0
+            eval_tokens += len(written) if split == "eval" else 0
     ft = report["finetune"]
     assert ft["truncated"] == truncated >= 1 and ft["exceeding_max_seq_len"] == truncated + no_loss
     assert ft["tokens_per_epoch"] == tokens
@@ -99,6 +100,10 @@ def test_tokenized_with_split(spark, tmp_path, inputs, tokenizer_dirs, monkeypat
     assert ft["token_histogram"]["max_seq_len"] == MAX_LEN
     assert sum(ft["token_histogram"]["counts"].values()) == 80
     assert report["output"]["samples"] == 80 - no_loss
+    assert report["output"]["tokens"] == tokens + eval_tokens == ft["tokens_written"]
+    assert {name: split["tokens"] for name, split in report["output"]["splits"].items()} == {
+        "train": tokens, "eval": eval_tokens}
+    assert ft["written_as"] == "tokens" and ft["checked_against_max_seq_len"] is True
 
 
 def test_untokenized_outputs(spark, tmp_path, corpora, monkeypatch):
@@ -120,9 +125,56 @@ def test_untokenized_outputs(spark, tmp_path, corpora, monkeypatch):
     by_id = {stable_id("ft", r["id"], check_record(r).text): r for r in chats}
     assert [set(s) for s in samples] == [{"messages"}] * 31
     assert [s["messages"] for s in samples] == [by_id[i]["messages"] for i in sorted(by_id)]
+    assert report["finetune"]["checked_against_max_seq_len"] is False and report["output"]["tokens"] is None
     mixed = _config(tmp_path, [str(SAMPLE)], output=str(tmp_path / "mixed"), tokenize={"tokenizer": None})
     with pytest.raises(ByodError, match="mix formats"):
         run_job("ft_data_prep", config=mixed)
+
+
+def test_untokenized_output_keeps_only_what_the_collator_accepts(spark, tmp_path, corpora, tokenizer_dirs,
+                                                                monkeypatch):
+    """write_tokens=false writes messages, yet drops the chats whose last response starts past max_seq_len."""
+    from transformers import AutoTokenizer
+
+    monkeypatch.chdir(REPO)
+    max_len = 256
+    chats = [json.loads(line) for line in gzip.open(corpora / "sft_chat_public.jsonl.gz", "rt")]
+    hf = AutoTokenizer.from_pretrained(str(tokenizer_dirs["qwen2"]))
+    accepted, rejected = {}, 0
+    for row in chats:
+        turns = reference_turns(json.loads(check_record(row).text), hf)
+        last_start = sum(len(t["input_ids"]) + len(t["labels"]) for t in turns) - len(turns[-1]["labels"])
+        if last_start >= max_len:
+            rejected += 1
+        else:
+            accepted[stable_id("ft", row["id"], check_record(row).text)] = row["messages"]
+    assert rejected and accepted  # the corpus has chats of both kinds at this length
+    config = _config(tmp_path, [str(corpora / "sft_chat_public.jsonl.gz")], output=str(tmp_path / "checked"),
+                     tokenize={"tokenizer": str(tokenizer_dirs["qwen2"]), "max_seq_len": max_len},
+                     write_tokens=False)
+    report = run_job("ft_data_prep", config=config)
+    samples = _read_back(tmp_path / "checked" / "mds")
+    assert [s["messages"] for s in samples] == [accepted[i] for i in sorted(accepted)]
+    assert report["dropped_by_reason"] == {"ft.no_loss_tokens": rejected}
+    assert report["output"]["columns"] == {"messages": "json"}
+    assert report["finetune"]["written_as"] == "text" and report["finetune"]["checked_against_max_seq_len"]
+    assert 0 < report["output"]["tokens"] <= max_len * len(samples)
+
+
+def test_a_chat_template_that_renders_no_chat_fails_the_job(spark, tmp_path, corpora, tokenizer_dirs,
+                                                            monkeypatch):
+    monkeypatch.chdir(REPO)
+    broken = "{% for m in messages %}{{ m.content.upper(1, 2, 3) }}{% endfor %}"  # a TypeError on every chat
+    tokenize = {"tokenizer": str(tokenizer_dirs["qwen2"]), "chat_template": broken}
+    config = _config(tmp_path, [str(corpora / "sft_chat_public.jsonl.gz")], output=str(tmp_path / "out"),
+                     tokenize=tokenize)
+    with pytest.raises(ByodError, match="source 'ft' lost all 31 of its documents to ft.chat_template_error"):
+        run_job("ft_data_prep", config=config)
+    assert not (tmp_path / "out" / "mds").exists()
+    config = _config(tmp_path, [str(corpora / "sft_chat_public.jsonl.gz")], output=str(tmp_path / "out"),
+                     tokenize=tokenize, allow_total_loss=True)
+    report = run_job("ft_data_prep", config=config)
+    assert report["dropped_by_reason"] == {"ft.chat_template_error": 31} and report["totals"]["kept"] == 0
 
 
 def test_drop_policy_and_sample_defaults(spark, tmp_path, tokenizer_dirs, monkeypatch):

@@ -241,3 +241,33 @@ def test_one_gib_gzip_bomb_with_the_default_limit(spark, tmp_path):
     assert [(r[REJECT_REASON], r[ORIGIN]) for r in rows if r[REJECT_REASON]] == [(JSONL_TOO_LONG, f"{path}:1")]
     assert sorted(r[TEXT] for r in rows if r[TEXT]) == ["after document number 0.", "after document number 1."]
     assert os.path.getsize(path) < 4 << 20
+
+
+def test_zst_read_in_python_matches_spark(spark, tmp_path, monkeypatch):
+    """Spark 3.x cannot read .zst (issue 17): byod reads those files in Python tasks with Hadoop's line
+    cuts, so every id, origin and text equals what Spark 4 reads natively from the same files."""
+    from byod.sources import scan
+
+    folder = tmp_path / "zst"
+    folder.mkdir()
+    lines = _docs("zst", 30).replace(b"\n", b"\r\n", 3) + b"\n\n" + _docs("tail", 5).rstrip(b"\n")  # CRLF, blanks, no end
+    (folder / "a.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(lines))
+    (folder / "b.jsonl").write_bytes(_docs("plain", 4))
+    text_file = tmp_path / "c.txt.zst"
+    text_file.write_bytes(zstandard.ZstdCompressor().compress(b"one\ntwo\r\nthree"))
+    columns = [ID, ORIGIN, TEXT, REJECT_REASON]
+
+    def reads() -> list:
+        return [sorted(tuple(r) for r in frame.select(*columns).collect()) for frame in (
+            read_jsonl(spark, folder), read_text(spark, text_file, per="line"),
+            read_text(spark, text_file, per="file"))]
+
+    assert scan.spark_reads_zstd(spark) == (int(spark.version.split(".")[0]) >= 4)
+    native = reads() if scan.spark_reads_zstd(spark) else None
+    monkeypatch.setattr(scan, "spark_reads_zstd", lambda _spark: False)
+    in_python = reads()
+    assert len(in_python[0]) == 39 and len(in_python[1]) == 3 and in_python[2][0][2] == "one\ntwo\r\nthree"
+    if native is not None:
+        assert in_python == native
+    with pytest.raises(InputError, match=r"s3://bucket/x.jsonl.zst: Spark .* cannot read .zst files"):
+        read_jsonl(spark, "s3://bucket/x.jsonl.zst")

@@ -168,13 +168,30 @@ def test_in_a_pipeline_with_sources_and_a_named_score(spark, tmp_path, model_pat
     stage = FastTextClassifierFilter(model_path=model_path, label="web", sources=["web"], score_column="web_score")
     annotated = {r[ID]: r for r in Pipeline([stage]).annotate(df).collect()}
     assert (annotated["b"][DROP_REASON], annotated["b"][DROP_STAGE]) == (CLASSIFIER_BELOW_THRESHOLD,
-                                                                       "FastTextClassifierFilter")
+                                                                       "FastTextClassifierFilter[web_score]")
     assert annotated["a"][DROP_REASON] is None and annotated["a"]["web_score"] > 0.5
     assert annotated["c"][DROP_REASON] is None and annotated["c"]["web_score"] is None  # another source
     assert sorted(r[ID] for r in Pipeline([stage])(df).collect()) == ["a", "c"]
     counts = Pipeline([stage]).run(df, work_dir=str(tmp_path / "work")).counts
     assert counts["totals"] == {"in": 4, "kept": 2, "dropped": 1, "rejected": 1}
     assert counts["dropped_by_reason"] == {CLASSIFIER_BELOW_THRESHOLD: 1}
+
+
+def test_two_classifiers_in_one_pipeline(spark, tmp_path, model_path: str, relabelled_model_path: str) -> None:
+    """A quality and a second classifier side by side: each named and scored by its own column."""
+    df = _frame(spark, [("a", PROSE, "web", None, None), ("b", LATEX, "web", None, None)])
+    web = FastTextClassifierFilter(model_path=model_path, label="web", score_column="web_score")
+    code = FastTextClassifierFilter(model_path=relabelled_model_path, label="code", keep_if="below",
+                                    score_column="code_score")
+    result = Pipeline([web, code]).run(df, work_dir=str(tmp_path / "work"))
+    rows = {r[ID]: r for r in result.annotated.collect()}
+    assert rows["a"]["web_score"] > 0.5 and rows["a"]["code_score"] < 0.5 and rows["a"][DROP_REASON] is None
+    assert rows["b"][DROP_STAGE] == "FastTextClassifierFilter[web_score]" and rows["b"]["code_score"] is None
+    assert [s["name"] for s in result.counts["stages"]] == ["FastTextClassifierFilter[web_score]",
+                                                            "FastTextClassifierFilter[code_score]"]
+    with pytest.raises(ValueError, match="FastTextClassifierFilter appear.*score_column"):
+        Pipeline([FastTextClassifierFilter(model_path=model_path, label="web"),
+                  FastTextClassifierFilter(model_path=relabelled_model_path, label="code")])
 
 
 def test_model_from_an_fsspec_url_and_a_replaced_file(model_path: str, relabelled_model_path: str,

@@ -95,6 +95,9 @@ def test_mark_only_keeps_documents_and_lists_every_item(spark, eval_file):
     assert [r[ID] for r in out] == ["d", "e"]
     assert (out[0]["decontam_match"], list(out[0][MATCHED_ITEMS])) == ("astro-1", ["astro-1", "geo-7"])
     assert out[1]["decontam_match"] is None
+    dropping = Decontaminate(eval_paths=eval_file, text_field=("question", "answer"), id_field="qid")
+    kept = dropping(docs(spark, [("d", text), ("e", "clean text")]))
+    assert [r[ID] for r in kept.collect()] == ["e"] and MATCHED_ITEMS not in kept.columns  # a working column
 
 
 def test_rows_already_dropped_are_not_scored(spark, eval_file):

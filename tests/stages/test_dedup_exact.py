@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from pyspark.sql import functions as F
 
 from byod.columns import DROP_REASON, ID, STAGE_REASON
+from byod.stages.base import figures_scope
 from byod.stages.dedup import EXACT_DUPLICATE, NEAR_DUPLICATE, URL_DUPLICATE, Dedup, ExactDedup, MinHashDedup, UrlDedup
 
 SCHEMA = "id string, text string, url string, timestamp string"
@@ -73,13 +75,46 @@ def test_dedup_chains_exact_url_then_fuzzy(spark, tmp_path):
             ("5", "unrelated text number five about cooking pasta at home tonight", "u5", None)]
     stage = Dedup(url=True, work_dir=str(tmp_path), priority=())  # () : the smallest id survives
     df = spark.createDataFrame(rows, SCHEMA)
-    annotated = stage.annotate(df).cache()
+    with figures_scope():
+        annotated = stage.annotate(df).cache()
+        stats = stage.stats(annotated)
     got = {r[ID]: r[STAGE_REASON] for r in annotated.collect()}
     assert got == {"1": None, "2": EXACT_DUPLICATE, "3": NEAR_DUPLICATE, "4": URL_DUPLICATE, "5": None}
-    stats = stage.stats(annotated)
     assert {k: v["removed"] for k, v in stats.items()} == {"exact": 1, "url": 1, "near": 1}
+    assert stats["near"]["docs"] == 3  # measured while annotating, read back through the run's figures
     folded = stage.fold(df)
     assert folded.filter(F.col(DROP_REASON).isNotNull()).count() == 3
+    # alone, the stage returns the user's columns only, and keeps no state between calls
+    kept = df.transform(stage)
+    assert kept.columns == df.columns and sorted(r[ID] for r in kept.collect()) == ["1", "5"]
+    assert not [k for k in vars(stage) if k.startswith("_")]
+
+
+def test_dedup_steps_may_be_subclasses(spark, tmp_path):
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class CaseSensitiveExact(ExactDedup):
+        lowercase: bool = False
+
+    rows = [("1", "Same words here", "u", None), ("2", "same words here", "u", None),
+            ("3", "Same words here", "u", None)]
+    stage = Dedup(exact=CaseSensitiveExact(), fuzzy=False)
+    got = reasons(spark, rows, stage)
+    assert got == {"1": None, "2": None, "3": EXACT_DUPLICATE}
+
+
+def test_standalone_checkpoints_are_removed_at_exit(spark, monkeypatch):
+    import atexit
+
+    from byod.stages.dedup.survivor import make_work_dir
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *args, **kwargs: registered.append((fn, args, kwargs)))
+    path = make_work_dir(spark, None, "minhash")
+    assert [(args[0], kwargs) for _, args, kwargs in registered] == [(path, {"ignore_errors": True})]
+    os.makedirs(path)
+    registered[0][0](*registered[0][1], **registered[0][2])
+    assert not os.path.exists(path)
+    assert make_work_dir(spark, "/some/base", "minhash").startswith("/some/base/minhash-") and len(registered) == 1
 
 
 @pytest.mark.parametrize(("make", "error"), [

@@ -13,6 +13,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from byod.columns import DROP_REASON, ID, STAGE_REASON
+from byod.stages.base import figures_scope
 from byod.stages.dedup import NEAR_DUPLICATE, MinHashDedup
 from byod.stages.dedup import signatures as sig
 from byod.stages.dedup.minhash import CLUSTER
@@ -91,13 +92,16 @@ def test_identical_texts_share_every_band_and_others_do_not():
 def test_precision_and_recall_at_jaccard_0_8(spark, corpora, tmp_path, corpus):
     rows, positives = load_corpus(corpora, corpus)
     stage = MinHashDedup(work_dir=str(tmp_path), priority=())  # () : the smallest id survives
-    annotated, clusters, removed = run(spark, rows, stage)
+    with figures_scope() as figures:
+        annotated, clusters, removed = run(spark, rows, stage)
+        stats = stage.stats(annotated)["near"]
     precision, recall = pair_scores(clusters, positives)
     print(f"\n{corpus}: docs={len(rows)} positives={len(positives)} precision={precision:.3f} "
-          f"recall={recall:.3f} removed={len(removed)} run={stage.last_run()}")
+          f"recall={recall:.3f} removed={len(removed)} run={figures.of(stage)}")
     assert precision >= 0.95
     assert recall >= 0.90
-    stats = stage.stats(annotated)["near"]
+    assert stats["docs"] == figures.of(stage)["docs"] == len(rows)
+    assert stage.stats(annotated)["near"]["removed"] == len(removed) and "docs" not in stage.stats(annotated)["near"]
     assert stats["removed"] == len(removed)
     assert stats["clusters"] == len(set(clusters.values()))
     assert stats["largest"][0]["size"] >= stats["largest"][-1]["size"]
@@ -131,9 +135,10 @@ def test_bad_input_and_identical_cluster_keep_edges_linear(spark, tmp_path):
     df = spark.createDataFrame(rows, SCHEMA).withColumn(
         DROP_REASON, F.when(F.col(ID) == "dup00000", F.lit("earlier.rule")))  # not live: ignored
     stage = MinHashDedup(work_dir=str(tmp_path))
-    annotated = stage.annotate(df).cache()
+    with figures_scope() as figures:
+        annotated = stage.annotate(df).cache()
     reasons = {r[ID]: r[STAGE_REASON] for r in annotated.collect()}
-    info = stage.last_run()
+    info = figures.of(stage)
     print(f"\nidentical cluster of {copies}: {info}")
     assert reasons["dup00000"] is None and reasons["dup00001"] is None  # survivor among live rows
     assert sum(r == NEAR_DUPLICATE for r in reasons.values()) == (copies - 2) + 1  # dups + "one2"
@@ -150,9 +155,10 @@ def test_100k_identical_cluster_edges_stay_linear(spark, tmp_path):
     df = spark.range(copies).select(F.format_string("d%07d", "id").alias(ID),
                                     F.lit("one page copied a hundred thousand times by a crawler").alias("text"))
     stage = MinHashDedup(work_dir=str(tmp_path))
-    annotated = stage.annotate(df)
+    with figures_scope() as figures:
+        annotated = stage.annotate(df)
     removed = annotated.filter(F.col(STAGE_REASON) == NEAR_DUPLICATE).count()
-    info = stage.last_run()
+    info = figures.of(stage)
     print(f"\n100k identical cluster: {info}")
     assert removed == copies - 1
     assert info["bucket_rows"] == copies * stage.bands

@@ -7,6 +7,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from byod.columns import ID, STAGE_REASON
+from byod.stages.base import figures_scope
 from byod.stages.dedup import Dedup, ExactDedup, MinHashDedup, UrlDedup
 
 PAGE = ("Installing the package from source requires a C compiler and the development headers of "
@@ -70,6 +71,8 @@ def test_report_params_name_the_rule(spark, tmp_path):
                                             "near": ["-timestamp", "-length(text)", "id"]}
     assert MinHashDedup(priority=("-rank",)).params()["survivor"] == ["-rank", "id"]
     stage = Dedup(work_dir=str(tmp_path))
-    stage.annotate(spark.createDataFrame([("a", PAGE)], "id string, text string"))  # no timestamp column
-    assert stage.params()["survivor"]["near"] == ["-length(text)", "id"]
+    with figures_scope():  # a run's scope: the report names the rule applied to this frame
+        stage.annotate(spark.createDataFrame([("a", PAGE)], "id string, text string"))  # no timestamp column
+        assert stage.params()["survivor"]["near"] == ["-length(text)", "id"]
+    assert stage.params()["survivor"]["near"] == ["-timestamp", "-length(text)", "id"]  # outside: as configured
     assert stage.params()["priority"] is None

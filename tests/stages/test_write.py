@@ -83,6 +83,18 @@ def test_finetuning_columns(spark, corpora, tmp_path):
     assert got[3]["response"] == pairs.collect()[3]["response"]
 
 
+def test_transform_on_plain_text_returns_the_result_row(spark, tmp_path):
+    """``df.select("text").transform(WriteMDS(...))`` on text never tokenized: one typed row, nulls included."""
+    from streaming import StreamingDataset
+
+    df = spark.createDataFrame([(f"document {i}",) for i in range(5)], "text string")
+    row = df.select("text").transform(WriteMDS(output=str(tmp_path / "text"))).collect()
+    assert len(row) == 1 and row[0]["samples"] == 5 and row[0]["packing"] is None and row[0]["tokens"] == 0
+    assert json.loads(row[0]["columns"]) == {"text": "str"}
+    got = StreamingDataset(local=str(tmp_path / "text"), shuffle=False, batch_size=1)
+    assert sorted(got[i]["text"] for i in range(len(got))) == [f"document {i}" for i in range(5)]
+
+
 def test_failed_partition_publishes_nothing(spark, tmp_path):
     rows = [("a", [1, 2]), ("b", [3]), ("c", [])]  # an empty array cannot be stored as an MDS ndarray
     df = spark.createDataFrame(rows, f"{ID} string, {TOKENS} array<int>").repartition(2, ID)

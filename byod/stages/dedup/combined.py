@@ -67,19 +67,18 @@ class Dedup(Filter):
         if self.fuzzy:
             made.append(self.fuzzy if isinstance(self.fuzzy, MinHashDedup)
                         else MinHashDedup(priority=self.priority, work_dir=self.work_dir))
-        object.__setattr__(self, "_steps", made)
         return made
 
     def annotate(self, df: DataFrame) -> DataFrame:
         live = live_condition(df)
         out, reasons = df, []
-        for step in getattr(self, "_steps", None) or self.steps():
+        for step in self.steps():
             if isinstance(step, MinHashDedup) and reasons:
                 out = self._checkpoint(out)
             still = live
             for reason in reasons:
                 still = still & F.col(reason).isNull()
-            column = _REASONS[(ExactDedup, UrlDedup, MinHashDedup).index(type(step))]
+            column = next(c for kind, c in zip((ExactDedup, UrlDedup, MinHashDedup), _REASONS) if isinstance(step, kind))
             out = step.annotate_live(out, still).withColumnRenamed(STAGE_REASON, column)
             reasons.append(column)
         return out.withColumn(STAGE_REASON, F.coalesce(*[F.col(r) for r in reasons])).drop(*reasons)
@@ -91,13 +90,13 @@ class Dedup(Filter):
         return df.sparkSession.read.parquet(path)
 
     def params(self) -> dict[str, Any]:
-        steps = getattr(self, "_steps", None) or self.steps()
+        steps = self.steps()
         kinds = ((ExactDedup, "exact"), (UrlDedup, "url"), (MinHashDedup, "near"))
         rules = {name: step.survivor() for step in steps for kind, name in kinds if isinstance(step, kind)}
         return {**super().params(), "survivor": rules}
 
     def stats(self, annotated: DataFrame) -> dict[str, Any]:
         merged: dict[str, Any] = {}
-        for step in getattr(self, "_steps", None) or self.steps():
+        for step in self.steps():
             merged.update(step.stats(annotated))
         return merged

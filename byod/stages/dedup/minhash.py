@@ -24,7 +24,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from byod.columns import ID, STAGE_REASON, TEXT
-from byod.stages.base import Filter, live_condition, require_columns
+from byod.stages.base import Filter, live_condition, record_figures, recorded_figures, require_columns
 from byod.stages.dedup import signatures as sig
 from byod.stages.dedup.components import NODE, ROOT, component_labels, connected_components
 from byod.stages.dedup.edges import near_edges
@@ -152,7 +152,7 @@ class MinHashDedup(SurvivorReport, Filter):
         bands = self._bands(docs, work, info)
         edges = near_edges(docs, bands, work, self._opts(), self.threshold, info)
         groups = self._groups(bands, edges, work, info)
-        object.__setattr__(self, "_last_run", info)
+        record_figures(self, **info)
         if groups is None:
             return df.withColumn(CLUSTER, F.lit(None).cast("string")).withColumn(
                 STAGE_REASON, F.lit(None).cast("string"))
@@ -211,9 +211,10 @@ class MinHashDedup(SurvivorReport, Filter):
             *df.columns, F.lit(None).cast("string").alias(CLUSTER), F.lit(None).cast("string").alias(STAGE_REASON))
         return members.unionByName(others)
 
-    def last_run(self) -> dict[str, Any]:
-        """Figures of the last :meth:`annotate` call: documents, skipped/short docs, edges, rounds."""
-        return dict(getattr(self, "_last_run", {}))
+    def run_figures(self) -> dict[str, Any]:
+        """What :meth:`annotate` measured in the current :func:`~byod.stages.base.figures_scope`:
+        documents, skipped and short ones, edges, rounds (the survivor rule applied too)."""
+        return {k: v for k, v in recorded_figures(self).items() if k != "survivor"}
 
     def stats(self, annotated: DataFrame) -> dict[str, Any]:
-        return {"near": {**cluster_stats(annotated, CLUSTER, NEAR_DUPLICATE), **self.last_run()}}
+        return {"near": {**cluster_stats(annotated, CLUSTER, NEAR_DUPLICATE), **self.run_figures()}}

@@ -6,7 +6,10 @@ then the longest text (the most complete copy), then the smallest ``id``; ``prio
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Sequence
@@ -17,7 +20,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import MapType, StringType
 
 from byod.columns import DROP_REASON, ID, STAGE_REASON, TEXT, TIMESTAMP, WORK_PREFIX
-from byod.stages.base import current_work_dir
+from byod.stages.base import current_work_dir, record_figures, recorded_figures
+
+log = logging.getLogger(__name__)
 
 #: Clusters listed in the report, largest first, and ids shown per cluster.
 TOP_CLUSTERS = 5
@@ -96,12 +101,14 @@ class SurvivorReport:
     priority: tuple[str, ...] | None
 
     def note_columns(self, df: DataFrame) -> None:
-        """Remember the frame's columns: whether ``timestamp`` took part shows in the report."""
-        object.__setattr__(self, "_survivor_columns", tuple(df.columns))
+        """Record the rule applied to this frame in the run's figures: whether ``timestamp`` took part."""
+        record_figures(self, survivor=survivor_rule(df.columns, self.priority))
 
     def survivor(self) -> list[str]:
-        """The survivor order: ``-name`` descending, names ascending; the first row of a group survives."""
-        return survivor_rule(getattr(self, "_survivor_columns", None), self.priority)
+        """The survivor order: ``-name`` descending, names ascending; the first row of a group survives.
+
+        The rule applied in the current run when one is in scope, else the rule as configured."""
+        return recorded_figures(self).get("survivor") or survivor_rule(None, self.priority)
 
     def params(self) -> dict[str, Any]:
         return {**super().params(), "survivor": self.survivor()}  # type: ignore[misc]
@@ -113,10 +120,16 @@ def make_work_dir(spark: SparkSession, base: str | None, kind: str) -> str:
     On a cluster, pass a ``base`` all executors can read (a pipeline run's work folder is one)."""
     if base is None and current_work_dir() is not None:
         base = f"{current_work_dir()}/dedup"
-    if base is None:
-        local = spark.conf.get("spark.local.dir", None)
-        base = os.path.join(local.split(",")[0] if local else tempfile.gettempdir(), "byod-dedup")
-    return os.path.join(base, f"{kind}-{uuid.uuid4().hex[:12]}")
+    if base is not None:
+        return os.path.join(base, f"{kind}-{uuid.uuid4().hex[:12]}")
+    local = spark.conf.get("spark.local.dir", None)
+    path = os.path.join(local.split(",")[0] if local else tempfile.gettempdir(), "byod-dedup",
+                        f"{kind}-{uuid.uuid4().hex[:12]}")
+    # A stage used alone returns a frame that reads these checkpoints lazily: they are removed when this
+    # interpreter exits (the frame cannot outlive its session), never left behind.
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    log.info("dedup checkpoints in %s (removed at exit); on a cluster pass work_dir= a shared folder", path)
+    return path
 
 
 def reason_column(df: DataFrame) -> Column:

@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from byod.columns import DROP_REASON, REJECT_REASON
 from byod.stages.base import live_condition
-from byod.stages.finetune.split import SPLIT, TRAIN
+from byod.stages.finetune.split import EVAL, SPLIT, TRAIN
 from byod.stages.finetune.tokenize import (
     INPUT_TOKENS,
     LOSS_TOKENS,
@@ -53,8 +53,9 @@ def finetune_stats(annotated: DataFrame, *, max_seq_len: int | None) -> dict[str
     aggregates = [F.count(F.lit(1)).alias("in"), F.count(F.col(REJECT_REASON)).alias("invalid"),
                   F.count_if(kept).alias("kept")]
     tokenized = INPUT_TOKENS in annotated.columns
+    split = SPLIT in annotated.columns
     if tokenized:
-        train = kept & (F.col(SPLIT) == TRAIN) if SPLIT in annotated.columns else kept
+        train = kept & (F.col(SPLIT) == TRAIN) if split else kept
         aggregates += [
             F.count(F.col(INPUT_TOKENS)).alias("tokenized"),
             F.count_if(F.col(INPUT_TOKENS) > F.lit(max_seq_len)).alias("exceeding"),
@@ -62,6 +63,8 @@ def finetune_stats(annotated: DataFrame, *, max_seq_len: int | None) -> dict[str
             F.sum(F.when(train, F.col(WRITTEN_TOKENS))).alias("epoch_tokens"),
             F.sum(F.when(train, F.col(LOSS_TOKENS))).alias("epoch_loss_tokens"),
             F.sum(F.when(kept, F.col(WRITTEN_TOKENS))).alias("written_tokens"),
+            F.sum(F.when(kept & (F.col(SPLIT) == EVAL) if split else F.lit(False),
+                         F.col(WRITTEN_TOKENS))).alias("eval_tokens"),
             *_distribution(PROMPT_TOKENS, kept), *_distribution(RESPONSE_TOKENS, kept),
             *_distribution(WRITTEN_TOKENS, kept),
         ]
@@ -87,6 +90,8 @@ def finetune_stats(annotated: DataFrame, *, max_seq_len: int | None) -> dict[str
         "dropped_by_reason": {r[DROP_REASON]: r["count"] for r in sorted(dropped, key=lambda r: r[DROP_REASON])},
         "tokens_per_epoch": row["epoch_tokens"] or 0, "loss_tokens_per_epoch": row["epoch_loss_tokens"] or 0,
         "tokens_written": row["written_tokens"] or 0,
+        **({"tokens_written_by_split": {TRAIN: row["epoch_tokens"] or 0, EVAL: row["eval_tokens"] or 0}}
+           if split else {}),
         "prompt_tokens": _summary(row, PROMPT_TOKENS), "response_tokens": _summary(row, RESPONSE_TOKENS),
         "total_tokens": _summary(row, WRITTEN_TOKENS),
         "token_histogram": {"counts": {str(r["bin"]): r["count"] for r in histogram}, "max_seq_len": max_seq_len,
