@@ -1,4 +1,4 @@
-"""byod MinHashDedup vs DataTrove 0.9.0's 4-stage MinHash on the same generated corpus and machine.
+"""byod MinHashDedup vs DataTrove 0.9.0's 4-stage MinHash and datasketch 2.0's MinHashLSH, same corpus and machine.
 
 The corpus: every document of ../shared/corpora/{neardup,web}_public plus light variants of each
 (word deletions, substitutions, insertions at 0-8 %, some exact copies). Ground truth: the exact
@@ -7,6 +7,11 @@ inside a family (a base document, its variants, and bases the pair files link at
 or above 0.8 are positives; pairs across families are taken as negatives. A pair is found when both
 documents end in one cluster. Each engine runs in its own process so peak memory (RSS of the process
 tree, sampled) is its own; byod's JVM start and a warm-up job are excluded from its time.
+
+datasketch is the single-process reference per core: lowercase ``\\w+`` word 5-shingles, one
+``MinHash(num_perm=bands*rows)`` per document (``update_batch``), ``MinHashLSH(params=(bands, rows))``,
+every document queried, candidates joined into clusters (union-find), no verification. It uses one
+core; byod and DataTrove use two, so the table also prints documents/s per core used.
 
     python bench/dedup.py [--variants 30] [--repeats 2]
 """
@@ -155,9 +160,56 @@ def run_datatrove(corpus: str, work: str, repeats: int) -> dict:
     return {"seconds": statistics.median(times), "clusters": clusters}
 
 
+def _lsh_clusters(hashes: dict, lsh) -> dict[str, str]:
+    """Documents in clusters of two or more: LSH candidates joined transitively (union-find)."""
+    parent = {doc_id: doc_id for doc_id in hashes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for doc_id, minhash in hashes.items():
+        for other in lsh.query(minhash):
+            parent[find(other)] = find(doc_id)
+    roots = {doc_id: find(doc_id) for doc_id in hashes}
+    sizes: dict[str, int] = {}
+    for root in roots.values():
+        sizes[root] = sizes.get(root, 0) + 1
+    return {doc_id: root for doc_id, root in roots.items() if sizes[root] > 1}
+
+
+def run_datasketch(corpus: str, work: str, repeats: int) -> dict:
+    import re
+
+    from datasketch import MinHash, MinHashLSH
+
+    word = re.compile(r"\w+")
+    times, clusters = [], {}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        docs = [json.loads(line) for f in sorted(Path(corpus).glob("*.jsonl")) for line in f.open()]
+        lsh = MinHashLSH(num_perm=BANDS * ROWS, params=(BANDS, ROWS))
+        hashes = {}
+        for doc in docs:
+            words = word.findall(doc["text"].lower())
+            shingles = {" ".join(words[i : i + NGRAM]) for i in range(max(1, len(words) - NGRAM + 1))}
+            minhash = MinHash(num_perm=BANDS * ROWS)
+            minhash.update_batch([s.encode() for s in shingles])
+            hashes[doc["id"]] = minhash
+            lsh.insert(doc["id"], minhash, check_duplication=False)
+        clusters = _lsh_clusters(hashes, lsh)
+        times.append(time.perf_counter() - start)
+    return {"seconds": statistics.median(times), "clusters": clusters}
+
+
+ENGINES = {"byod": (run_byod, 2), "datatrove": (run_datatrove, 2), "datasketch": (run_datasketch, 1)}
+
+
 def child(engine: str, corpus: str, work: str, repeats: int, result: str) -> None:
     """Run one engine in this process and write its figures as JSON."""
-    figures = (run_byod if engine == "byod" else run_datatrove)(corpus, work, repeats)
+    figures = ENGINES[engine][0](corpus, work, repeats)
     Path(result).write_text(json.dumps({**figures, "clusters": {k: str(v) for k, v in figures["clusters"].items()}}))
 
 
@@ -177,7 +229,7 @@ def main() -> None:
     corpus = tmp / "corpus"
     docs, positives, megabytes = build_corpus(corpus, args.variants)
     rows = {}
-    for engine in ("byod", "datatrove"):
+    for engine in ENGINES:
         work, result = tmp / f"work-{engine}", tmp / f"{engine}.json"
         work.mkdir()
         cmd = [sys.executable, __file__, "--repeats", str(args.repeats), "--child", engine, str(corpus), str(work),
@@ -195,12 +247,15 @@ def main() -> None:
     print(f"corpus: {docs} docs, {megabytes:.1f} MB, {len(positives)} positive pairs (J >= {THRESHOLD}); "
           f"shingles {NGRAM} words, {BANDS} bands x {ROWS} rows; 2 cores; "
           f"pyspark {version('pyspark')}, datatrove {version('datatrove')}")
-    print(f"{'engine':<10} {'seconds':>8} {'docs/s':>8} {'MB/s':>6} {'precision':>9} {'recall':>7} {'peak MB':>8}")
+    print(f"{'engine':<10} {'cores':>5} {'seconds':>8} {'docs/s':>8} {'per core':>8} {'MB/s':>6} {'precision':>9} "
+          f"{'recall':>7} {'peak MB':>8}")
     for engine, (seconds, precision, recall, peak_mb, _) in rows.items():
-        print(f"{engine:<10} {seconds:8.1f} {docs / seconds:8.0f} {megabytes / seconds:6.2f} {precision:9.3f} "
-              f"{recall:7.3f} {peak_mb:8.0f}")
-    ratio = rows["datatrove"][0] / rows["byod"][0]
-    print(f"throughput ratio byod/datatrove: {ratio:.2f}x; byod run: {rows['byod'][4]}")
+        cores = ENGINES[engine][1]
+        print(f"{engine:<10} {cores:5d} {seconds:8.1f} {docs / seconds:8.0f} {docs / seconds / cores:8.0f} "
+              f"{megabytes / seconds:6.2f} {precision:9.3f} {recall:7.3f} {peak_mb:8.0f}")
+    per_core = (rows["datasketch"][0] * 1) / (rows["byod"][0] * 2)
+    print(f"throughput ratio byod/datatrove: {rows['datatrove'][0] / rows['byod'][0]:.2f}x; "
+          f"byod/datasketch per core: {per_core:.2f}x; byod run: {rows['byod'][4]}")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ Override values (``key=value``) are typed by the schema, not guessed (see :func:
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import re
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import is_dataclass
 from enum import Enum
 from pathlib import Path
@@ -50,10 +52,25 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'output'?)"`` for the known name closest to the last part of ``key``, else ``""``."""
+    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], sorted(set(known)), n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _node_keys(error: OmegaConfBaseException) -> list[str]:
+    """The keys the section holding the unknown key has (none when OmegaConf does not say)."""
+    parent = getattr(error, "parent_node", None)
+    try:
+        return [str(k) for k in parent.keys()] if isinstance(parent, DictConfig) else []
+    except OmegaConfBaseException:
+        return []
+
+
 def _explain(error: OmegaConfBaseException, where: str) -> ConfigError:
     key = getattr(error, "full_key", None) or getattr(error, "key", None) or "?"
     if isinstance(error, (ConfigKeyError, ConfigAttributeError)):
-        return ConfigError(f"{where}: unknown key '{key}'")
+        return ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), _node_keys(error))}")
     match = _UNSET_ENV.search(str(error))
     if match:
         name = match.group(1)
@@ -285,6 +302,13 @@ def to_plain(config: Any) -> Any:
     return config
 
 
+def _parameters(factory: Any) -> list[str]:
+    try:
+        return list(inspect.signature(factory).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
 def construct(factory: Any, kwargs: Mapping[str, Any], *, key: str, origin: str) -> Any:
     """Build a stage from the config section ``key``; a bad name or value is a ConfigError naming it."""
     try:
@@ -293,7 +317,8 @@ def construct(factory: Any, kwargs: Mapping[str, Any], *, key: str, origin: str)
         message = _first_line(error)
         match = re.search(r"unexpected keyword argument '(\w+)'", message)
         if match:
-            raise ConfigError(f"{origin}: unknown key '{key}.{match.group(1)}'") from None
+            hint = did_you_mean(match.group(1), _parameters(factory))
+            raise ConfigError(f"{origin}: unknown key '{key}.{match.group(1)}'{hint}") from None
         raise ConfigError(f"{origin}: key '{key}': {message}") from None
     except ValueError as error:
         raise ConfigError(f"{origin}: key '{key}': {_first_line(error)}") from None

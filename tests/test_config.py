@@ -39,9 +39,11 @@ def test_defaults_file_and_overrides_merge_in_order(tmp_path):
 @pytest.mark.parametrize(
     "yaml_text, overrides, message",
     [
-        ("outptu: x\n", [], "job.yaml: unknown key 'outptu'"),
+        ("outptu: x\n", [], "job.yaml: unknown key 'outptu' (did you mean 'output'?)"),
         ("inner:\n  max_seq_len: lots\n", [], "job.yaml: key 'inner.max_seq_len'"),
-        ("", ["inner.max_seq_lne=3"], "command-line override: unknown key 'inner.max_seq_lne'"),
+        ("", ["inner.max_seq_lne=3"],
+         "command-line override: unknown key 'inner.max_seq_lne' (did you mean 'max_seq_len'?)"),
+        ("", ["inner.zzz=3"], "command-line override: unknown key 'inner.zzz'"),
         ("", ["overwrite=maybe"], "command-line override: key 'overwrite'"),
         ("", ["no_equals_sign"], "override 'no_equals_sign': expected key=value"),
         ("", ["bad key=1"], "is not a valid key"),
@@ -111,3 +113,13 @@ def test_every_stage_entry_of_the_example_config_names_real_parameters():
     for entry in entries:
         fields = {f.name for f in dataclasses.fields(stage_class(entry["stage"]))}
         assert set(entry) - {"stage", "enabled"} <= fields, entry
+
+
+def test_a_misspelt_stage_parameter_gets_the_closest_name():
+    from byod.config import construct
+    from byod.stages import Dedup
+
+    with pytest.raises(ConfigError, match=r"my.yaml: unknown key 'stages\[4\].exactt' \(did you mean 'exact'\?\)$"):
+        construct(Dedup, {"exactt": True}, key="stages[4]", origin="my.yaml")
+    with pytest.raises(ConfigError, match=r"unknown key 'stages\[4\].colour'$"):
+        construct(Dedup, {"colour": True}, key="stages[4]", origin="my.yaml")

@@ -15,6 +15,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from byod.errors import ConfigError
 from byod.sources.files import Paths, resolve_paths
 from byod.sources.quarantine import PATH, finish_frame, local_path, relative_key, truncate_raw
 from byod.sources.records import BASE_FIELDS, Parsed, output_schema
@@ -85,7 +86,7 @@ def read_arxiv_pdf(
         max_pages: pages extracted per file; None extracts all.
     """
     if max_pages is not None and max_pages < 1:
-        raise ValueError(f"max_pages must be >= 1 or None, got {max_pages}")
+        raise ConfigError(f"max_pages must be >= 1 or None, got {max_pages}")
     resolved, root = resolve_paths(paths)
     files = (
         spark.read.format("binaryFile")

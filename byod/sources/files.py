@@ -19,7 +19,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
-from byod.errors import InputError
+from byod.errors import ConfigError, InputError
 from byod.sources import records
 from byod.sources.probe import DEFAULT_MAX_RECORD_BYTES
 from byod.sources.quarantine import PATH, check_metadata_names, finish_frame, from_typed_frame, local_path
@@ -116,7 +116,7 @@ def _scan(
 def _check_limit(max_record_bytes: int | None) -> None:
     if max_record_bytes is not None and (isinstance(max_record_bytes, bool) or not isinstance(max_record_bytes, int)
                                          or max_record_bytes < 1):
-        raise ValueError(f"max_record_bytes must be a positive number of bytes or None, got {max_record_bytes!r}")
+        raise ConfigError(f"max_record_bytes must be a positive number of bytes or None, got {max_record_bytes!r}")
 
 
 def read_json_lines(
@@ -195,7 +195,7 @@ def read_text(
             decompress is one ``file.unreadable`` row.
     """
     if per not in ("file", "line"):
-        raise ValueError(f"per must be 'file' or 'line', got {per!r}")
+        raise ConfigError(f"per must be 'file' or 'line', got {per!r}")
     _check_limit(max_record_bytes)
     resolved, root = resolve_paths(paths)
     parse = records.text_batches(per_file=per == "file", fallback_encoding=fallback_encoding, root=root)

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from byod.errors import InputError
+from byod.errors import ConfigError, InputError
 from byod.sources.quarantine import from_typed_frame
 
 HF_MISSING_TEXT = "hf.missing_text"
@@ -131,7 +131,7 @@ def read_hf(
         load_kwargs: passed to ``datasets.load_dataset`` (``revision=``, ``data_files=``, ``streaming=True``...).
     """
     if rows_per_file < 1:
-        raise ValueError(f"rows_per_file must be >= 1, got {rows_per_file}")
+        raise ConfigError(f"rows_per_file must be >= 1, got {rows_per_file}")
     label = os.path.basename(name_or_path.rstrip("/")) if os.path.exists(name_or_path) else name_or_path
     if config is not None:
         load_kwargs["name"] = config

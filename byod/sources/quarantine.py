@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
 from byod.columns import ID, ORIGIN, RAW, REJECT_REASON, SOURCE, TEXT, WORK_PREFIX
-from byod.errors import SchemaError
+from byod.errors import ConfigError, SchemaError
 from byod.ids import stable_id_column
 from byod.sources.base import MAX_RAW_CHARS
 
@@ -137,7 +137,7 @@ def check_metadata_names(names: Sequence[str]) -> None:
     """Refuse metadata columns that would overwrite the layout's own columns."""
     clash = sorted(set(names) & RESERVED_COLUMNS)
     if clash:
-        raise ValueError(f"metadata column(s) {clash} clash with reader output columns; rename them")
+        raise ConfigError(f"metadata column(s) {clash} clash with reader output columns; rename them")
 
 
 def from_typed_frame(

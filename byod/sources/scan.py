@@ -54,7 +54,7 @@ def file_url(path: str) -> str:
     return "file://" + quote(path)
 
 
-def _literal(path: str) -> str:
+def literal_path(path: str) -> str:
     """A path Spark will not glob-expand (``a[1].jsonl`` names a file, not a pattern)."""
     return "".join("\\" + c if c in _GLOB_CHARS else c for c in path)
 
@@ -160,7 +160,7 @@ def scan_records(
     problems = _probe(spark, files, wholetext=wholetext, limit=max_record_bytes)
     frames = []
     in_python = {f for f in files if zstd_in_python and f.endswith(".zst") and f not in problems}
-    good = [_literal(f) for f in files if f not in problems and f not in in_python]
+    good = [literal_path(f) for f in files if f not in problems and f not in in_python]
     if good:
         frames.append(_spark_scan(spark, good, wholetext=wholetext, glob_filter=None))
     if remote:

@@ -31,12 +31,9 @@ _WHERE: dict[str, str] = {
     "ParagraphDedup": "byod.stages.paragraph_dedup",
     "Tokenize": "byod.stages.tokenize",
     "WriteMDS": "byod.stages.write",
-    "ValidateMDS": "byod.stages.write",
     "ValidateFinetune": "byod.stages.finetune",
     "TokenizeFinetune": "byod.stages.finetune",
     "SplitTrainEval": "byod.stages.finetune",
-    "WriteResult": "byod.stages.write",
-    "PackingStats": "byod.stages.packing",
 }
 
 __all__ = sorted(_WHERE)

@@ -4,9 +4,11 @@ dropped, and a loud failure when a whole source is lost to one reason."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from byod.errors import AccountingError
 from byod.runner import run_job
@@ -19,6 +21,14 @@ def web(tmp_path_factory, corpora) -> Path:
     folder = tmp_path_factory.mktemp("web")
     web_gzip(corpora, folder / "part-0.jsonl.gz", 80)
     return folder
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_loaders() -> dict:
+    """The llm-foundry loader YAML the README shows, as a user would paste it."""
+    return yaml.safe_load(re.search(r"```yaml\n(train_loader:.*?)```", README.read_text(), re.S).group(1))
 
 
 def _overrides(web: Path, output: Path, tokenizer: Path, *extra: str) -> list[str]:
@@ -40,6 +50,11 @@ def test_train_and_val_split_folders_under_one_root_index(spark, tmp_path, web, 
     for name in ("train", "val"):
         dataset = StreamingDataset(local=str(mds), split=name, shuffle=False, batch_size=1)
         assert len(dataset) == splits[name]["samples"]
+    text_loader = readme_loaders()["train_loader"]["dataset"]  # the README's YAML names what was written
+    assert text_loader["local"].endswith("c4_arxiv/mds") and text_loader["split"] in splits
+    finetune_loader = readme_loaders()["eval_loader"]["dataset"]
+    from byod.stages.finetune.split import EVAL, TRAIN
+    assert finetune_loader["remote"].endswith("ft_data_prep/mds") and finetune_loader["split"] in (TRAIN, EVAL)
     everything = StreamingDataset(local=str(mds), shuffle=False, batch_size=1)
     assert len(everything) == report["output"]["samples"]
     # the split is by document id: the same documents are held out on a second run

@@ -183,3 +183,12 @@ def test_no_private_imports_between_stage_modules() -> None:
                 if private or any(part.startswith("_") for part in node.module.split(".")):
                     offenders.append(f"{path.relative_to(REPO)}: from {node.module} import {private or '...'}")
     assert not offenders, offenders
+
+
+def test_byod_stages_exports_stages_only() -> None:
+    """``from byod.stages import X`` and a config's ``stage: X`` name stages; result types live beside them."""
+    import byod.stages as stages
+    from byod.stages.base import Stage
+
+    assert stages.__all__ and all(issubclass(getattr(stages, name), Stage) for name in stages.__all__)
+    assert "Dedup" in stages.__all__ and not {"WriteResult", "PackingStats", "ValidateMDS"} & set(stages.__all__)
