@@ -56,6 +56,7 @@ def test_bad_invocations_fail_in_one_line_before_spark(args, message, tmp_path):
     assert not (tmp_path / "out").exists(), "nothing may be written when the config is wrong"
 
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_missing_input_and_non_empty_output_are_clear_errors(tmp_path, tokenizer_dirs):
     tok = f"tokenize.tokenizer={tokenizer_dirs['llama3']}"
     missing = _byod("run", "c4_arxiv", tok, f"output={tmp_path / 'a'}", "sources=[{name: c4, format: c4, paths: [/no/such/dir]}]")
@@ -74,3 +75,17 @@ def test_job_script_runs_under_plain_python_with_the_same_errors(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().startswith("byod: error:") and "unknown key 'outptu'" in out.stderr
+
+
+def test_job_script_under_spark_submit_fails_on_a_missing_key_before_spark_starts(tmp_path):
+    """The README's spark-submit line without the tokenizer: one line, exit 2, and no SparkContext made."""
+    spark_submit = Path(sys.executable).parent / "spark-submit"  # the venv's, beside this interpreter
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    out = subprocess.run([str(spark_submit), "--master", "local[1]", "jobs/c4_arxiv.py", f"output={tmp_path / 'o'}"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    printed = out.stdout + out.stderr  # spark-submit may merge the Python driver's stderr into its stdout
+    errors = [line for line in printed.splitlines() if line.startswith("byod: error:")]
+    assert out.returncode == 2, printed[-2000:]
+    assert len(errors) == 1 and "missing value for key 'tokenize.tokenizer'" in errors[0], printed[-2000:]
+    assert "Traceback" not in printed and "SparkContext" not in printed and "Setting default log level" not in printed
+    assert not (tmp_path / "o").exists()

@@ -3,6 +3,7 @@ and their order; survivors are chosen by stable id, never by partition order."""
 
 from __future__ import annotations
 
+import pytest
 from pyspark.sql import functions as F
 
 from byod.pipeline import Pipeline
@@ -16,6 +17,7 @@ def _kept_ids(docs, work_dir) -> tuple[set[str], dict]:
     return {r.id for r in result.kept.select("id").collect()}, result.counts["dropped_by_reason"]
 
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_survivors_do_not_depend_on_partitioning_or_order(spark, corpora, tmp_path):
     docs = read_c4(spark, str(corpora / "web_public.jsonl.gz"), source="web")
     one, reasons_one = _kept_ids(docs.repartition(1), tmp_path / "one")

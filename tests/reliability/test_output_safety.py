@@ -156,6 +156,7 @@ def test_output_that_is_a_file_or_overlaps_the_inputs_is_refused(spark, tmp_path
                                                                                              "part-0.jsonl.gz"]
 
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_root_output_from_the_command_line_is_one_line(tmp_path, tokenizer_dirs):
     out = subprocess.run([sys.executable, "-m", "byod.cli", "run", "c4_arxiv", "output=/", "overwrite=true",
                           f"tokenize.tokenizer={tokenizer_dirs['llama3']}"], cwd=tmp_path, capture_output=True,

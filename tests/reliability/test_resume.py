@@ -65,6 +65,7 @@ def test_resume_reuses_finished_steps_and_matches_a_clean_run(spark, tmp_path, w
     assert not (tmp_path / "out" / "_work").exists()
 
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_resume_with_other_settings_or_inputs_is_refused_and_deletes_nothing(spark, tmp_path, web, tokenizer_dirs):
     tokenizer = tokenizer_dirs["llama3"]
     inputs = tmp_path / "web"

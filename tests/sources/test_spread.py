@@ -61,6 +61,7 @@ def one_gzip(tmp_path_factory, corpora) -> Path:
     return folder
 
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_a_job_spreads_one_gzip_file_and_writes_the_same_samples_each_time(spark, tmp_path, one_gzip,
                                                                           tokenizer_dirs, monkeypatch):
     monkeypatch.setattr(spread_module, "TEXT_PER_PARTITION", 16 * 1024)  # this small file as a big one

@@ -11,6 +11,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from byod.columns import ID, STAGE_REASON
 from byod.pipeline import Pipeline
 from byod.sources import read_c4, read_jsonl
@@ -99,6 +101,7 @@ def test_a_file_read_twice_in_a_pipeline_accounts_for_every_row(spark, corpora, 
 
 # ---- issue 16: exact copies, ids and partitions do not change near-duplicate results ------------------
 
+@pytest.mark.slow  # a whole job run or more: CI's slow step (keeps the default suite under 15 min)
 def test_clusters_match_all_pairs_ground_truth_whatever_the_ids(spark, corpora, tmp_path):
     texts = version_chains(corpora)
     stage = MinHashDedup(work_dir=str(tmp_path))
