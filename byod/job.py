@@ -39,9 +39,6 @@ class SourceSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-#: Formats that read one record per file (Spark packs many files into one split).
-
-
 @dataclass
 class JobConfig:
     """The settings every job has; a job's ``Config`` subclasses it and adds its own (and may change defaults)."""

@@ -33,7 +33,7 @@ from byod.sources.latex_project import (
 )
 from byod.sources.probe import DEFAULT_MAX_RECORD_BYTES
 from byod.sources.quarantine import PATH, finish_frame, local_path, relative_key, truncate_raw
-from byod.sources.records import BASE_FIELDS, output_schema
+from byod.sources.records import BASE_FIELDS, output_schema, rows_to_batch
 from byod.sources.scan import literal_path
 from byod.sources.walk import walk_files
 
@@ -61,9 +61,10 @@ def read_arxiv_latex(
         id_column: JSON lines field holding the natural key (None: file and line).
         fallback_encoding: decoding for a ``.tex`` file that is not UTF-8; None rejects it as ``text.invalid_utf8``.
         tex_glob: file-name pattern for folders, e.g. ``"*.tex"`` or ``"*"`` for every file.
-        projects: each folder given (or matched by a glob: ``papers/*``) is one paper whose files are put
-            together, instead of one document per ``.tex`` file. Local folders only (on Databricks,
-            ``/Volumes/...`` is local); on object storage, give one archive per paper.
+        projects: each local folder given (or matched by a glob: ``papers/*``) is one paper whose files
+            are put together, instead of one document per ``.tex`` file (on Databricks, ``/Volumes/...``
+            is local). A path on object storage is read as given, one document per file: give one
+            archive per paper there.
         max_project_bytes: a paper whose ``.tex`` files, or whose text after inlining, pass this is
             rejected as ``latex.project_too_large``.
     """
@@ -74,7 +75,7 @@ def read_arxiv_latex(
     archives = [p for p in resolved if is_archive(p)]
     folders = [p for p in resolved if os.path.isdir(p)]
     tex = [p for p in resolved if p not in jsonl and p not in folders and p not in archives]
-    archives += _archives_in(folders)
+    archives += [f for f in _archives_in(folders) if f not in archives]
     frames = []
     if jsonl:
         frames.append(read_jsonl(spark, jsonl, text_column="text", id_column=id_column, source=source))
@@ -85,7 +86,7 @@ def read_arxiv_latex(
             )
         )
     if folders and projects:
-        frames.append(_read_project_folders(spark, folders, root=root, source=source, tex_glob=tex_glob,
+        frames.append(_read_project_folders(spark, folders, archives, root=root, source=source, tex_glob=tex_glob,
                                             fallback_encoding=fallback_encoding, max_bytes=max_project_bytes))
     if archives:
         frames.append(_read_archives(spark, archives, root=root, source=source,
@@ -99,16 +100,16 @@ def read_arxiv_latex(
 
 
 def _archives_in(folders: Sequence[str]) -> list[str]:
-    """Paper archives under the folders (local ones are listed here; remote folders are not searched)."""
+    """Paper archives under the (local) folders, each real file once."""
     seen: set[str] = set()
-    return [f for folder in folders if "://" not in folder for f in walk_files(folder, glob_filter=ARCHIVE_GLOB, seen=seen)]
+    return [f for folder in folders for f in walk_files(folder, glob_filter=ARCHIVE_GLOB, seen=seen)]
 
 
-def _paper_row(project: str, root: str | None, texts_of, decode_max: int) -> tuple:
+def _paper_row(project: str, root: str | None, texts_of, max_chars: int) -> tuple:
     """``BASE_FIELDS`` for one paper: its inlined text, or the reason it has none (origin: the paper)."""
     key = relative_key(project, root)
     try:
-        paper = inline_paper(texts_of(), max_chars=decode_max)
+        paper = inline_paper(texts_of(), max_chars=max_chars)
     except ProjectError as error:
         return None, key, project, error.reason, project, truncate_raw(str(error))
     return paper.text, key, project, None, f"{project}:{paper.main}", None
@@ -125,9 +126,7 @@ def _archive_batches(*, root: str | None, fallback_encoding: str | None, max_byt
                 for data, file_path in zip(batch.column("content").to_pylist(), batch.column("path").to_pylist(),
                                            strict=True)
             ]
-            columns = list(zip(*rows, strict=True)) if rows else [()] * len(BASE_FIELDS)
-            yield pa.RecordBatch.from_arrays([pa.array(list(c), type=pa.string()) for c in columns],
-                                             names=list(BASE_FIELDS))
+            yield rows_to_batch(rows, BASE_FIELDS)
 
     return run
 
@@ -139,22 +138,21 @@ def _read_archives(spark: SparkSession, archives: list[str], *, root: str | None
     return finish_frame(files.mapInArrow(run, output_schema(())), source=source, metadata=[PATH])
 
 
-def _read_project_folders(spark: SparkSession, folders: list[str], *, root: str | None, source: str, tex_glob: str,
-                          fallback_encoding: str | None, max_bytes: int) -> DataFrame:
-    """One paper per folder: its files grouped by folder in one shuffle, each group inlined in one task."""
-    remote = [f for f in folders if "://" in f]
-    if remote:
-        raise InputError(f"projects=true reads local folders; {remote[0]!r} is not one: give one archive per paper")
+def _read_project_folders(spark: SparkSession, folders: list[str], archives: list[str], *, root: str | None,
+                          source: str, tex_glob: str, fallback_encoding: str | None, max_bytes: int) -> DataFrame:
+    """One paper per folder: its files grouped by folder in one shuffle, each group inlined in one task.
+
+    ``archives``: the archives already found, read as papers of their own (a folder of archives only is fine)."""
+    project_roots = sorted(folders, key=len, reverse=True)  # a folder inside another given one is its own paper
     seen: set[str] = set()
     files: list[str] = []
-    for folder in sorted(folders, key=len, reverse=True):  # a folder inside another given one is its own paper
+    for folder in project_roots:
         found = walk_files(folder, glob_filter=tex_glob, seen=seen)
-        if not found and not walk_files(folder, glob_filter=ARCHIVE_GLOB):
+        if not found and not any(a.startswith(folder.rstrip("/") + "/") for a in archives):
             raise InputError(f"paper folder {folder!r} holds no file matching {tex_glob!r}")
         files += found
     if not files:  # every folder held archives only: those are read as papers of their own
         return finish_frame(spark.createDataFrame([], output_schema(())), source=source, metadata=[PATH])
-    project_roots = sorted(folders, key=len, reverse=True)
 
     @F.pandas_udf(StringType())
     def project_of(paths: pd.Series) -> pd.Series:

@@ -112,32 +112,50 @@ def _body(text: str) -> str:
     return text[begin.end() : end.start() if end else len(text)]
 
 
+Masked = tuple[str, list[str], str]
+
+
+class _Masks:
+    """Each file masked once (comments out, verbatim held aside) however often the paper reads it."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts = texts
+        self._done: dict[str, Masked] = {}
+
+    def __getitem__(self, name: str) -> Masked:
+        if name not in self._done:
+            self._done[name] = mask_verbatim(self.texts[name])
+        return self._done[name]
+
+
+def _resolve(match: re.Match, current: str, base: str, texts: Mapping[str, str]) -> tuple[str | None, str]:
+    """The file an include command in ``current`` names (None when not in the paper), and the command."""
+    here = posixpath.dirname(current)
+    if match.group("imp"):
+        command = match.group("imp")
+        folder = match.group("dir").strip()
+        starts = [here] if command.startswith("sub") else ["", here]
+        names = [posixpath.join(start, folder, n) for start in starts for n in _candidates("input", match.group("file"))]
+    else:
+        command = match.group("cmd")
+        given = match.group("braced") if match.group("braced") is not None else match.group("bare")
+        starts = [base, here] if here != base else [base]
+        names = [posixpath.join(start, n) for start in starts for n in _candidates(command, given)]
+    for name in names:
+        inside = inside_name(name)
+        if inside is not None and inside in texts:
+            return inside, command
+    return None, command
+
+
 class _Inliner:
     """Puts included files in place, counting characters so an include bomb stops at ``max_chars``."""
 
-    def __init__(self, texts: Mapping[str, str], main: str, max_chars: int) -> None:
-        self.texts = texts
+    def __init__(self, masks: _Masks, main: str, max_chars: int) -> None:
+        self.masks = masks
         self.base = posixpath.dirname(main)
         self.max_chars = max_chars
         self.written = 0
-
-    def _resolve(self, match: re.Match, current: str) -> tuple[str | None, str]:
-        here = posixpath.dirname(current)
-        if match.group("imp"):
-            command = match.group("imp")
-            folder = match.group("dir").strip()
-            starts = [here] if command.startswith("sub") else ["", here]
-            names = [posixpath.join(start, folder, n) for start in starts for n in _candidates("input", match.group("file"))]
-        else:
-            command = match.group("cmd")
-            given = match.group("braced") if match.group("braced") is not None else match.group("bare")
-            starts = [self.base, here] if here != self.base else [self.base]
-            names = [posixpath.join(start, n) for start in starts for n in _candidates(command, given)]
-        for name in names:
-            inside = inside_name(name)
-            if inside is not None and inside in self.texts:
-                return inside, command
-        return None, command
 
     def _count(self, text: str) -> str:
         self.written += len(text)
@@ -147,11 +165,11 @@ class _Inliner:
         return text
 
     def expand(self, name: str, stack: tuple[str, ...] = ()) -> str:
-        masked, spans, sentinel = mask_verbatim(self.texts[name])
+        masked, spans, sentinel = self.masks[name]
         pieces: list[str] = []
         pos = 0
         for match in INCLUDE_RE.finditer(masked):
-            target, command = self._resolve(match, name)
+            target, command = _resolve(match, name, self.base, self.masks.texts)
             if target is None or not is_tex(target) or target in stack or len(stack) >= MAX_INCLUDE_DEPTH:
                 continue
             pieces.append(self._count(unmask_verbatim(masked[pos : match.start()], spans, sentinel)))
@@ -162,16 +180,15 @@ class _Inliner:
         return "".join(pieces)
 
 
-def _is_main_candidate(text: str) -> bool:
-    masked = mask_verbatim(text)[0]
+def _is_main_candidate(masked: str) -> bool:
     return bool(DOCUMENTCLASS_RE.search(masked) and BEGIN_DOCUMENT_RE.search(masked)
                 and not SUBFILES_CLASS_RE.search(masked))
 
 
-def _included_by(texts: Mapping[str, str], name: str) -> set[str]:
-    inliner = _Inliner(texts, name, max_chars=0)
-    masked = mask_verbatim(texts[name])[0]
-    return {t for m in INCLUDE_RE.finditer(masked) if (t := inliner._resolve(m, name)[0]) is not None}
+def _included_by(masks: _Masks, name: str) -> set[str]:
+    base = posixpath.dirname(name)
+    return {t for m in INCLUDE_RE.finditer(masks[name][0])
+            if (t := _resolve(m, name, base, masks.texts)[0]) is not None}
 
 
 def inline_paper(texts: Mapping[str, str], *, max_chars: int) -> Paper:
@@ -179,13 +196,14 @@ def inline_paper(texts: Mapping[str, str], *, max_chars: int) -> Paper:
 
     ``texts``: the paper's ``.tex`` files by their path inside it. Raises :class:`ProjectError`.
     """
-    candidates = sorted(name for name, text in texts.items() if is_tex(name) and _is_main_candidate(text))
+    masks = _Masks(texts)
+    candidates = sorted(name for name in texts if is_tex(name) and _is_main_candidate(masks[name][0]))
     if not candidates:
         shown = ", ".join(sorted(texts)[:5]) or "no .tex file"
         raise ProjectError(LATEX_NO_MAIN_FILE, f"no .tex file has \\documentclass and \\begin{{document}} ({shown})")
-    included = set().union(*(_included_by(texts, name) for name in candidates))
+    included = set().union(*(_included_by(masks, name) for name in candidates))
     tops = [name for name in candidates if name not in included] or candidates
-    papers = [Paper(name, _Inliner(texts, name, max_chars).expand(name)) for name in tops]
+    papers = [Paper(name, _Inliner(masks, name, max_chars).expand(name)) for name in tops]
     return min(papers, key=lambda p: (p.main.count("/"), -len(p.text), p.main))
 
 

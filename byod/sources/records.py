@@ -105,7 +105,8 @@ def output_schema(metadata: Sequence[str]) -> str:
     return ", ".join(f"`{name}` string" for name in (*BASE_FIELDS, *metadata))
 
 
-def _rows_to_batch(rows: list[tuple], names: Sequence[str]) -> pa.RecordBatch:
+def rows_to_batch(rows: list[tuple], names: Sequence[str]) -> pa.RecordBatch:
+    """Rows of strings as one Arrow batch with the given column names (every column a string)."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return pa.RecordBatch.from_arrays([pa.array(list(c), type=pa.string()) for c in columns], names=list(names))
 
@@ -136,7 +137,7 @@ def _walk(
             key = parsed.key if parsed.key is not None else relative_key(path, root) + suffix
             raw = truncate_raw(data) if parsed.reason is not None else None
             rows.append((parsed.text, key, path, parsed.reason, path + suffix, raw, *parsed.metadata))
-        yield _rows_to_batch(rows, names)
+        yield rows_to_batch(rows, names)
 
 
 def scan_errors(batch: pa.RecordBatch) -> list[tuple[str | None, str | None]]:

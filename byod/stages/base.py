@@ -20,11 +20,9 @@ from typing import Any, ClassVar
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from byod.columns import DROP_REASON, DROP_STAGE, REJECT_REASON, SOURCE, STAGE_REASON, TEXT
+from byod.columns import DROP_REASON, DROP_STAGE, REJECT_REASON, SOURCE, STAGE_REASON, TEXT, WORK_PREFIX
 from byod.errors import SchemaError
 
-#: Working columns stages add (dedup keys, cluster ids); a stage used alone removes the ones it added.
-INTERNAL_PREFIX = "_byod_"
 _SAVED_REASON = "_byod_saved_reason"
 _WORK_DIR: contextvars.ContextVar[str | None] = contextvars.ContextVar("byod_work_dir", default=None)
 _FIGURES: contextvars.ContextVar[RunFigures | None] = contextvars.ContextVar("byod_run_figures", default=None)
@@ -224,6 +222,6 @@ class Filter(Stage):
         folded = self.fold(df)
         if self.keep_all:
             return folded
-        internal = [c for c in folded.columns if c.startswith(INTERNAL_PREFIX) and c not in df.columns
+        internal = [c for c in folded.columns if c.startswith(WORK_PREFIX) and c not in df.columns
                     and c not in self.answer_columns()]
         return folded.filter(F.col(DROP_REASON).isNull()).drop(DROP_REASON, DROP_STAGE, *internal)
