@@ -20,13 +20,16 @@ class PeakRSS(threading.Thread):
     """Samples the summed RSS of a process tree (driver, JVM, Python workers) every ``interval`` s.
 
     ``peak_total`` is the largest sum seen, ``peak_worker`` the largest single pyspark worker.
+    ``peak_pss`` is the largest sum of proportional set sizes (Linux ``smaps_rollup``): forked workers
+    (pyspark's daemon, DataTrove's pool) share their parent's pages, which an RSS sum counts once per
+    process and PSS divides among them, so PSS is what the tree really holds; both are reported.
     """
 
     def __init__(self, pid: int | None = None, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
-        self.peak_total = self.peak_worker = 0
+        self.peak_total = self.peak_worker = self.peak_pss = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -37,7 +40,7 @@ class PeakRSS(threading.Thread):
         except psutil.Error:
             return
         while not self.stop.is_set():
-            total = worker = 0
+            total = worker = pss = 0
             try:
                 procs = [root, *root.children(recursive=True)]
             except psutil.Error:
@@ -46,11 +49,13 @@ class PeakRSS(threading.Thread):
                 try:
                     rss = proc.memory_info().rss
                     total += rss
+                    pss += _pss_bytes(proc.pid, rss)
                     if proc.pid != root.pid and "pyspark" in " ".join(proc.cmdline()):
                         worker = max(worker, rss)
                 except psutil.Error:  # processes come and go
                     pass
             self.peak_total, self.peak_worker = max(self.peak_total, total), max(self.peak_worker, worker)
+            self.peak_pss = max(self.peak_pss, pss)
             time.sleep(self.interval)
 
     def finish(self) -> int:
@@ -58,6 +63,18 @@ class PeakRSS(threading.Thread):
         self.stop.set()
         self.join()
         return self.peak_total
+
+
+def _pss_bytes(pid: int, rss: int) -> int:
+    """A process's proportional set size; its RSS where the kernel does not say (not Linux, or gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return rss
 
 
 def word_variant(text: str, rng: random.Random, rate: float | None = None) -> str:

@@ -5,7 +5,8 @@ Chain: Normalize -> C4 quality -> Gopher quality -> Gopher repetition -> FineWeb
 ``--mb`` MB). DataTrove has no normalizer, so its chain runs byod's pure ``Normalize.normalize`` in a
 step of its own: the same work on both sides. byod's JVM start and a warm-up run are excluded from
 its time; DataTrove's timed run includes its worker start (each run spawns fresh processes). Kept
-document counts are compared as the answer check.
+document counts are compared as the answer check. byod runs three ways in turn (``BYOD_WAYS``): the
+stages used alone, and a Pipeline with its neighbouring filters fused (the default) or not.
 
     python bench/filters.py [--mb 20] [--repeats 1]
 """
@@ -40,23 +41,37 @@ def byod_chain():
     return [Normalize(), C4QualityFilter(), GopherQualityFilter(), GopherRepetitionFilter(), FineWebQualityFilter()]
 
 
-def run_byod(folder: Path, warm: Path, repeats: int) -> tuple[list[float], int]:
+#: The ways byod runs the chain, timed in turn in one session: stages used alone (each drops), and a
+#: Pipeline (every row annotated, then the kept ones counted) with neighbouring filters fused or not.
+BYOD_WAYS = ("stages alone", "Pipeline fused", "Pipeline unfused")
+
+
+def run_byod(folder: Path, warm: Path, repeats: int) -> dict[str, tuple[list[float], int]]:
+    from byod import documents
+    from byod.pipeline import Pipeline
     from byod.spark import get_spark
 
     spark = get_spark("local[2]", conf={"spark.sql.files.maxPartitionBytes": str(4 << 20),
                                         "spark.python.worker.reuse": "true"})
 
-    def once(path: Path) -> tuple[float, int]:
+    def once(path: Path, way: str) -> tuple[float, int]:
         start = time.perf_counter()
         df = spark.read.json(str(path))
-        for stage in byod_chain():
-            df = df.transform(stage)
+        if way == "stages alone":
+            for stage in byod_chain():
+                df = df.transform(stage)
+        else:
+            df = documents(df).transform(Pipeline(byod_chain(), fuse=way == "Pipeline fused"))
         kept = df.count()
         return time.perf_counter() - start, kept
 
-    once(warm)
-    runs = [once(folder) for _ in range(repeats)]
-    return [r[0] for r in runs], runs[0][1]
+    for way in BYOD_WAYS:
+        once(warm, way)
+    runs: dict[str, list[tuple[float, int]]] = {way: [] for way in BYOD_WAYS}
+    for _ in range(repeats):  # interleaved, so a slow moment of the machine does not favour one way
+        for way in BYOD_WAYS:
+            runs[way].append(once(folder, way))
+    return {way: ([r[0] for r in rs], rs[0][1]) for way, rs in runs.items()}
 
 
 def run_datatrove(folder: Path, work: Path, repeats: int) -> tuple[list[float], int]:
@@ -80,20 +95,27 @@ def main() -> None:
         work = Path(tmp)
         docs, size = build_input(work / "input", args.mb)
         build_input(work / "warm", 0.5, files=2)
-        byod_times, byod_kept = run_byod(work / "input", work / "warm", args.repeats)
+        byod_runs = run_byod(work / "input", work / "warm", args.repeats)
         dt_times, dt_kept = run_datatrove(work / "input", work, args.repeats)
     import importlib.metadata
 
     import pyspark
 
-    rows = [("byod (Spark local[2])", statistics.median(byod_times), byod_kept, f"pyspark {pyspark.__version__}"),
-            ("DataTrove (2 workers)", statistics.median(dt_times), dt_kept, f"datatrove {importlib.metadata.version('datatrove')}")]
+    rows = [(f"byod {way}", statistics.median(times), kept, f"pyspark {pyspark.__version__}")
+            for way, (times, kept) in byod_runs.items()]
+    rows.append(("DataTrove (2 workers)", statistics.median(dt_times), dt_kept,
+                 f"datatrove {importlib.metadata.version('datatrove')}"))
     print(f"input: {docs} docs, {size / 1e6:.1f} MB of text, cores: {os.cpu_count()}")
     print(f"{'engine':24} {'seconds':>8} {'docs/s':>9} {'MB/s':>7} {'kept':>7}  version")
     for name, seconds, kept, version in rows:
         print(f"{name:24} {seconds:8.1f} {docs / seconds:9.0f} {size / 1e6 / seconds:7.2f} {kept:7d}  {version}")
-    print(f"ratio byod/DataTrove throughput: {rows[1][1] / rows[0][1]:.2f}x; "
-          f"kept-count agreement: {min(byod_kept, dt_kept) / max(byod_kept, dt_kept, 1):.2%}")
+    dt_s = rows[-1][1]
+    for name, seconds, kept, _ in rows[:-1]:
+        print(f"{name}: {dt_s / seconds:.2f}x DataTrove's throughput; kept-count agreement "
+              f"{min(kept, dt_kept) / max(kept, dt_kept, 1):.2%}")
+    fused, unfused = byod_runs["Pipeline fused"], byod_runs["Pipeline unfused"]
+    print(f"fused / unfused Pipeline: {statistics.median(unfused[0]) / statistics.median(fused[0]):.2f}x faster, "
+          f"same kept count: {fused[1] == unfused[1]}")
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ class JobContext:
                            enabled=self.config.progress):
             figures = sink.write_to(kept, self.layout.mds_dir)
         seconds = time.perf_counter() - started
-        self.report.time_step("write-mds", [sink.tokenize.name, sink.write.name], seconds)
+        self.report.time_step("write-mds", [sink.tokenize.name, "WriteMDS"], seconds)
         self.set_output(figures)
         packing = self.report.output.get("packing") or {}
         if packing.get("tokens_by_source"):
@@ -177,10 +177,17 @@ class JobContext:
                  seconds, figures["tokens"] / seconds if seconds > 0 else 0.0)
         return self.report.output
 
-    def write_documents(self, kept, sink: Any) -> dict[str, Any]:
-        """Kept documents through a DocumentsSink into the staged ``documents`` folder."""
+    def write_documents(self, result: PipelineResult, sink: Any) -> dict[str, Any]:
+        """Kept documents through a DocumentsSink into the staged ``documents`` folder (and, when the sink
+        asks for them, the dropped ones into ``dropped``)."""
         started = time.perf_counter()
-        figures = sink.write_to(kept, self.layout.documents_dir)
+        figures = sink.write_to(result.kept, self.layout.documents_dir)
+        if sink.dropped:
+            dropped = sink.write_dropped(result.annotated, self.layout.dropped_dir, result.kept.columns)
+            if dropped["documents"] != self.report.counts["totals"]["dropped"]:
+                raise AccountingError(f"the documents sink wrote {dropped['documents']:,} dropped documents, the run "
+                                      f"counted {self.report.counts['totals']['dropped']:,}")
+            figures["dropped"] = _public_paths(dropped, self.layout.staging, self.layout.output)
         self.report.time_step("write-documents", [type(sink).__name__], time.perf_counter() - started)
         self.report.extra["documents"] = _public_paths(figures, self.layout.staging, self.layout.output)
         return self.report.extra["documents"]

@@ -4,6 +4,7 @@
     <output>/_byod.lock                  the lease: one run at a time (byod.lease)
     <output>/mds/ quarantine/ report.*   the last published run, readable while a new run works
     <output>/documents/                  kept documents as Parquet/JSON lines, when a job asks for them
+    <output>/dropped/                    documents the stages dropped, with stage and reason, when asked for
     <output>/_staging/<run_id>/          the new run's mds/, quarantine/, report.json, report.html
     <output>/_work/<run_id>/             the new run's intermediate frames and checkpoints
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "_byod.json"
 STAGING, WORK, TRASH = "_staging", "_work", "_trash"
 #: What a run publishes, in the order it is installed: report.json last marks a complete output.
-PUBLISHED = ("quarantine", "documents", "mds", "report.html", "report.json")
+PUBLISHED = ("quarantine", "dropped", "documents", "mds", "report.html", "report.json")
 INTERNAL = frozenset({MANIFEST_NAME, LOCK_NAME, STAGING, WORK, TRASH})
 
 
@@ -96,6 +97,11 @@ class RunLayout:
     def documents_dir(self) -> str:
         """Where a documents sink writes (published as ``<output>/documents``)."""
         return _join(self.staging, "documents")
+
+    @property
+    def dropped_dir(self) -> str:
+        """Where a documents sink writes the dropped documents (published as ``<output>/dropped``)."""
+        return _join(self.staging, "dropped")
 
     @property
     def report_dir(self) -> str:

@@ -34,6 +34,7 @@ from byod.progress import progress_step
 from byod.report import GroupCount, RunReport, summarize_counts
 from byod.safepath import check_name
 from byod.stages.base import Filter, Stage, figures_scope, live_condition, require_columns, work_dir_scope
+from byod.stages.fused import fold_fused, fused_runs
 from byod.steps import StepStore, plan_steps
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class PipelineResult:
 class Pipeline:
     """An ordered list of stages; ``df.transform(pipeline)`` or :meth:`run` for counted, persisted runs."""
 
-    def __init__(self, stages: Sequence[Stage]):
+    def __init__(self, stages: Sequence[Stage], *, fuse: bool = True):
         for stage in stages:
             if not isinstance(stage, Stage):
                 raise TypeError(f"Pipeline takes byod stages, got {type(stage).__name__}")
@@ -116,6 +117,8 @@ class Pipeline:
                              f"once in {names}; give repeated stages parameters that tell them apart "
                              "(e.g. a classifier's score_column)")
         self.stages = list(stages)
+        #: run consecutive plain text filters in one Python pass (byod.stages.fused); False: one UDF each
+        self.fuse = fuse
 
     def __repr__(self) -> str:
         return f"Pipeline({[s.name for s in self.stages]})"
@@ -124,9 +127,12 @@ class Pipeline:
         """All stages in annotate mode, lazily: every row stays, with the reason that dropped it."""
         require_columns(df, "Pipeline", ID, TEXT, SOURCE)
         df = with_bookkeeping(df)
-        for stage in self.stages:
-            df = apply_stage(stage, df)
+        for run in self._runs(self.stages):
+            df = apply_stage(run[0], df) if len(run) == 1 else fold_fused(run, df)
         return df
+
+    def _runs(self, stages: Sequence[Stage]) -> list[list[Stage]]:
+        return fused_runs(stages) if self.fuse else [[stage] for stage in stages]
 
     def __call__(self, df: DataFrame) -> DataFrame:
         annotated = self.annotate(df)
@@ -150,8 +156,8 @@ class Pipeline:
             current = store.reuse(steps[found[0]], found[1])
         with work_dir_scope(work_dir), figures_scope():
             for step in steps[found[0] + 1 if found else 0:]:
-                for stage in step.stages:
-                    current = self._apply(stage, current, store)
+                for run in self._runs(step.stages):
+                    current = self._apply(run[0], current, store) if len(run) == 1 else fold_fused(run, current)
                 current = store.persist(step, current)
             if len({n for _, n in store.rows}) != 1:
                 raise AccountingError(f"a stage changed the number of documents between steps: {store.rows}")

@@ -1,7 +1,8 @@
 """Tokenizers for packing: resolved once on the driver, shipped as data, loaded once per worker.
 
-A Hugging Face tokenizer (a local folder, a ``tokenizer.json`` file, or a hub id) is loaded on the driver
-with ``transformers.AutoTokenizer`` when it is installed, so class-specific settings from
+A Hugging Face tokenizer (a local folder, a ``tokenizer.json`` file, or a hub id) is loaded for the driver
+with ``transformers.AutoTokenizer`` when it is installed (in a child interpreter without torch:
+:mod:`byod.hf_tokenizer`), so class-specific settings from
 ``tokenizer_config.json`` apply exactly as ``tokenizer(text)`` applies them (Llama's ``add_bos_token``
 rebuilds the post-processor, BERT's ``do_lower_case`` the normalizer); truncation and padding are
 switched off. The result travels to workers as the ``tokenizers`` JSON, so workers never import
@@ -14,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from byod.errors import InputError
+from byod.hf_tokenizer import hf_tokenizer_facts
 
 log = logging.getLogger(__name__)
 
@@ -111,19 +112,9 @@ def _hf_json(spec: TokenizerSpec, source: str) -> str:
     if source == "file":
         backend = Tokenizer.from_file(str(Path(spec.name).expanduser()))
     elif importlib.util.find_spec("transformers") is not None:
-        # byod uses transformers for tokenizers only: without torch (a Databricks runtime) it would print an
-        # advisory line about missing model backends on every run.
-        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-        from transformers import AutoTokenizer
-
-        try:
-            hf = AutoTokenizer.from_pretrained(str(Path(spec.name).expanduser()) if source == "folder" else spec.name,
-                                               revision=spec.revision)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot load tokenizer {spec.name!r}: {str(exc)[:300]}") from exc
-        if not getattr(hf, "is_fast", False):
-            raise InputError(f"tokenizer {spec.name!r} has no fast (tokenizer.json) version; byod needs one")
-        backend = Tokenizer.from_str(hf.backend_tokenizer.to_str())
+        facts = hf_tokenizer_facts(str(Path(spec.name).expanduser()) if source == "folder" else spec.name,
+                                   spec.revision)
+        backend = Tokenizer.from_str(facts.backend_json)
     else:
         log.warning("transformers is not installed: %s loads from tokenizer.json alone; tokenizer_config.json "
                     "settings (add_bos_token, do_lower_case) are not applied", spec.name)

@@ -45,6 +45,17 @@ def test_jobs_lists_the_shipped_jobs():
         (["run", "c4_arxiv", "stages=[{stage: NoSuchStage}]", "tokenize.tokenizer=x"], "unknown stage 'NoSuchStage'"),
         (["run", "c4_arxiv", "tokenize.max_seq_len=0", "tokenize.tokenizer=x"], "tokenize"),
         (["run", "c4_arxiv", "tokenize.max_seq_lenn=5", "tokenize.tokenizer=x"], "unknown key 'tokenize.max_seq_lenn'"),
+        # reader options are checked against the reader's parameters at plan time, not when Spark reads
+        (["run", "c4_arxiv", "sources=[{name: c4, format: c4, paths: [data/sample/c4], options: {max_recrd_bytes: 9}}]",
+          "tokenize.tokenizer=x"], "unknown key 'sources[0].options.max_recrd_bytes' (did you mean 'max_record_bytes'?)"),
+        (["run", "c4_arxiv", "sources=[{name: a, format: latex, paths: [data/sample/arxiv], options: {projects: maybe}}]",
+          "tokenize.tokenizer=x"], "key 'sources[0].options.projects': expected bool, got 'maybe'"),
+        (["run", "ft_data_prep", "sources=[{name: ft, format: jsonl, paths: [data/sample/ft], options: {promt_column: q}}]",
+          "tokenize.tokenizer=x"], "unknown key 'sources[0].options.promt_column' (did you mean 'prompt_column'?)"),
+        # the sinks choose their folders: an output inside `mds` would be ignored, so it is refused
+        (["run", "c4_arxiv", "mds.output=/tmp/elsewhere", "tokenize.tokenizer=x"], "unknown key 'mds.output'"),
+        (["run", "c4_arxiv", "documents={format: jsonl, dropped: maybe}", "tokenize.tokenizer=x"],
+         "key 'documents': dropped must be true or false"),
     ],
 )
 def test_bad_invocations_fail_in_one_line_before_spark(args, message, tmp_path):

@@ -51,9 +51,9 @@ def test_status_text_shows_tasks_documents_and_time():
 def test_progress_step_draws_spark_tasks_done_and_total_while_the_job_runs(spark):
     stream = _Terminal()
     with progress_step(spark, "step 7: SlowStage", total_documents=400, stream=stream, interval=0.2):
-        # two waves of 1.5 s tasks on local[2]: the first wave's completions reach the status tracker well
-        # before the second ends, even when a long session's listener bus lags (0.6 s tasks did not in one run)
-        assert _slow_job(spark, seconds=1.5) == sum(range(400))
+        # four waves of 1.5 s tasks on local[2]: the first waves' completions reach the status tracker well
+        # before the last ends, even when a long session's listener bus lags (two waves once showed none)
+        assert _slow_job(spark, partitions=8, seconds=1.5) == sum(range(400))
     drawn = [part for part in stream.getvalue().split("\r\x1b[2K") if part]
     assert drawn, "nothing was drawn during a multi-second step"
     assert all(part.startswith("step 7: SlowStage  ") for part in drawn), drawn

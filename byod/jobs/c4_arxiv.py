@@ -15,7 +15,9 @@ from byod.config import construct, to_plain
 from byod.job import JobConfig, JobContext, SourceSpec, main
 from byod.registry import build_stages
 from byod.sinks import DocumentsSink, PretrainMDSSink
-from byod.stages import Tokenize, WriteMDS
+from byod.sources.spec import check_source_options
+from byod.stages import Tokenize
+from byod.stages.write import ShardFormat
 
 
 @dataclass
@@ -35,10 +37,12 @@ class Config(JobConfig):
     ])
     tokenize: dict[str, Any] = field(default_factory=lambda: {"tokenizer": MISSING, "max_seq_len": 2048,
                                                               "eos_text": ""})
+    # how shards are encoded (ShardFormat: compression, size_limit, hashes); the folder is <output>/mds
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
     # MDS split folders: mds/train, and mds/val with a held-out share of documents (by id and seed)
     split: dict[str, Any] = field(default_factory=lambda: {"val_fraction": None, "seed": 0})
-    # also write the kept documents (id, text, metadata) as `{format: parquet}` or `{format: jsonl}`
+    # also write the kept documents (id, text, metadata) as `{format: parquet}` or `{format: jsonl}`;
+    # `dropped: true` adds the dropped ones with their drop_stage and drop_reason in <output>/dropped
     documents: dict[str, Any] | None = None
     # packages whose `pkg.module:Class` stages may be named in `stages` (importing a module runs its code)
     allow_stage_modules: list[str] = field(default_factory=list)
@@ -53,24 +57,25 @@ class Planned(NamedTuple):
 
 
 def plan(cfg: Config, origin: str) -> Planned:
+    check_source_options(cfg.sources, origin=origin)
     stages = build_stages(to_plain(cfg.stages), key="stages", origin=origin,
                           allowed_packages=[__name__, *cfg.allow_stage_modules])
-    tokenize = construct(Tokenize, to_plain(cfg.tokenize), key="tokenize", origin=origin)
-    tokenize.prepare()  # loads the tokenizer once on the driver: a bad tokenizer fails before Spark starts
-    write = construct(WriteMDS, {"output": f"{cfg.output}/mds", **to_plain(cfg.mds)}, key="mds", origin=origin)
-    sink = construct(PretrainMDSSink, {"tokenize": tokenize, "write": write, **to_plain(cfg.split)}, key="split",
-                     origin=origin)
+    shards = construct(ShardFormat, to_plain(cfg.mds), key="mds", origin=origin)
     documents = None if cfg.documents is None else construct(DocumentsSink, to_plain(cfg.documents),
                                                              key="documents", origin=origin)
+    tokenize = construct(Tokenize, to_plain(cfg.tokenize), key="tokenize", origin=origin)
+    sink = construct(PretrainMDSSink, {"tokenize": tokenize, "shards": shards, **to_plain(cfg.split)}, key="split",
+                     origin=origin)
+    tokenize.prepare()  # last, the slow check: loads the tokenizer on the driver, so a bad one fails before Spark
     return Planned(stages, sink, documents)
 
 
 def run(cfg: Config, ctx: JobContext, planned: Planned) -> dict[str, Any]:
     docs = ctx.read_sources(cfg.sources)
-    kept = ctx.run_pipeline(docs, planned.stages).kept
+    result = ctx.run_pipeline(docs, planned.stages)
     if planned.documents is not None:
-        ctx.write_documents(kept, planned.documents)
-    ctx.write_mds(kept, planned.mds)
+        ctx.write_documents(result, planned.documents)
+    ctx.write_mds(result.kept, planned.mds)
     return ctx.finish()
 
 

@@ -14,16 +14,19 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from omegaconf import MISSING
 
 from byod.config import construct, to_plain
 from byod.job import JobConfig, JobContext, SourceSpec, main
-from byod.sources.finetune import read_finetune_sources
+from byod.sinks import FinetuneMDSSink
+from byod.sources.finetune import read_finetune, read_finetune_sources
+from byod.sources.spec import check_source_options
 from byod.stages.dedup import ExactDedup
-from byod.stages.finetune import SplitTrainEval, TokenizeFinetune, finetune_stats, write_finetune
+from byod.stages.finetune import SplitTrainEval, TokenizeFinetune, finetune_stats
 from byod.stages.finetune.tokenize import TURNS
+from byod.stages.write import ShardFormat
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +40,37 @@ class Config(JobConfig):
     tokenize: dict[str, Any] = field(default_factory=lambda: {"tokenizer": MISSING, "max_seq_len": 2048,
                                                               "policy": "truncate"})
     split: dict[str, Any] = field(default_factory=lambda: {"eval_fraction": None, "seed": 0})
+    # how shards are encoded (ShardFormat: compression, size_limit, hashes); the folder is <output>/mds
     mds: dict[str, Any] = field(default_factory=lambda: {"compression": "zstd"})
     # false: write prompt/response or messages, not token ids; with a tokenizer still drop what
     # llm-foundry's collator would reject at tokenize.max_seq_len (it truncates the rest the same way)
     write_tokens: bool = True
 
 
-def plan(cfg: Config, origin: str) -> list:
+class Planned(NamedTuple):
+    """What plan() builds before Spark starts: the stages and the sink that ends the run."""
+
+    stages: list
+    sink: FinetuneMDSSink
+
+
+def plan(cfg: Config, origin: str) -> Planned:
+    check_source_options(cfg.sources, origin=origin, reader=read_finetune,
+                         set_by_job=frozenset({"source", "input_format"}))
     stages: list = [ExactDedup(lowercase=False, collapse_whitespace=False)] if cfg.dedup else []
     if to_plain(cfg.tokenize).get("tokenizer") is not None:
         stages.append(construct(TokenizeFinetune, to_plain(cfg.tokenize), key="tokenize", origin=origin))
     if to_plain(cfg.split).get("eval_fraction") is not None:
         stages.append(construct(SplitTrainEval, to_plain(cfg.split), key="split", origin=origin))
-    return stages
+    shards = construct(ShardFormat, to_plain(cfg.mds), key="mds", origin=origin)
+    sink = construct(FinetuneMDSSink, {"shards": shards, "write_tokens": cfg.write_tokens}, key="write_tokens",
+                     origin=origin)
+    return Planned(stages, sink)
 
 
-def run(cfg: Config, ctx: JobContext, stages: list) -> dict[str, Any]:
+def run(cfg: Config, ctx: JobContext, planned: Planned) -> dict[str, Any]:
     docs = read_finetune_sources(ctx.spark, cfg.sources, work_dir=ctx.work_dir)
-    result = ctx.run_pipeline(docs, stages)
+    result = ctx.run_pipeline(docs, planned.stages)
     max_seq_len = to_plain(cfg.tokenize).get("max_seq_len")
     stats = finetune_stats(result.annotated, max_seq_len=max_seq_len)
     tokenized = TURNS in result.kept.columns
@@ -64,9 +80,7 @@ def run(cfg: Config, ctx: JobContext, stages: list) -> dict[str, Any]:
         log.warning("untokenized output not checked against max_seq_len: llm-foundry may reject samples at "
                     "train time; give tokenize.tokenizer with write_tokens=false to drop them here")
     ctx.report.extra["finetune"] = stats
-    kept = result.kept if cfg.write_tokens else result.kept.drop(TURNS)
-    output = write_finetune(kept, output=ctx.layout.mds_dir, **to_plain(cfg.mds))
-    ctx.set_output(with_token_figures(output, stats))
+    ctx.set_output(with_token_figures(planned.sink.write_to(result.kept, ctx.layout.mds_dir), stats))
     return ctx.finish()
 
 

@@ -10,7 +10,7 @@ or input orders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -20,7 +20,7 @@ from byod.columns import ID
 from byod.mds.index import merge_index, publish_index, read_index
 from byod.stages.packing import PackingStats
 from byod.stages.tokenize import Tokenize
-from byod.stages.write import WriteMDS, WriteResult
+from byod.stages.write import ShardFormat, WriteResult
 
 TRAIN, VAL = "train", "val"
 
@@ -39,13 +39,13 @@ class PretrainMDSSink:
 
     Args:
         tokenize: the tokenizer and packing settings.
-        write: the MDS writer settings (its ``output`` is replaced by each split's folder).
+        shards: how shards are encoded (compression, size, hashes); each split's folder is the sink's.
         val_fraction: share of documents held out in ``val`` (0 < x < 1); None writes ``train`` only.
         seed: changes which documents are held out.
     """
 
     tokenize: Tokenize
-    write: WriteMDS
+    shards: ShardFormat = field(default_factory=ShardFormat)
     val_fraction: float | None = None
     seed: int = 0
 
@@ -60,7 +60,7 @@ class PretrainMDSSink:
         results: dict[str, WriteResult] = {}
         for name in names:
             part = labelled.filter(F.col("_byod_split") == name).drop("_byod_split")
-            writer = replace(self.write, output=f"{folder.rstrip('/')}/{name}", overwrite=False)
+            writer = self.shards.writer(f"{folder.rstrip('/')}/{name}")
             results[name] = writer.write(part.transform(self.tokenize))
         publish_index(folder, merge_index((name, read_index(results[name].output)["shards"]) for name in names))
         return _figures(folder, results)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,6 +60,80 @@ def source_format(fmt: str) -> SourceFormat:
     if fmt not in READERS:
         raise ConfigError(f"source format {fmt!r} is not one of {sorted(READERS)}")
     return READERS[fmt]
+
+
+def check_source_options(sources: Sequence[Any], *, origin: str, reader: Callable[..., DataFrame] | None = None,
+                         set_by_job: frozenset[str] = frozenset({"source"})) -> None:
+    """Check every configured source's reader ``options`` at plan time, before Spark starts.
+
+    ``reader``: the one reader all sources go through (a job with its own, like the finetuning reader);
+    None takes each format's registered reader. ``set_by_job``: reader parameters the job fills itself.
+    """
+    from byod.config import to_plain
+
+    for index, spec in enumerate(sources):
+        registered = source_format(spec.format).reader
+        check_options(reader or registered, to_plain(spec.options) or {}, key=f"sources[{index}].options",
+                      origin=origin, set_by_job=set_by_job, passes_extra=_passes_extra(registered))
+
+
+def _passes_extra(reader: Callable[..., Any]) -> bool:
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(reader).parameters.values())
+
+
+def check_options(reader: Callable[..., DataFrame], options: Mapping[str, Any], *, key: str, origin: str,
+                  set_by_job: frozenset[str] = frozenset({"source"}), passes_extra: bool | None = None) -> None:
+    """Known option names (with "did you mean") and simple value types, as one-line ConfigErrors.
+
+    Names come from the reader's keyword-only parameters. A reader that passes extra options on (``csv``
+    to Spark, ``hf`` to ``datasets``) takes any other name; ``passes_extra`` says whether this format's
+    does (default: whether ``reader`` takes ``**kwargs``). A value is checked when its annotation is a
+    plain ``bool``/``int``/``float``/``str`` or a ``Literal``, alone or with None.
+    """
+    parameters = inspect.signature(reader).parameters
+    takes_any = _passes_extra(reader) if passes_extra is None else passes_extra
+    names = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY and n not in set_by_job]
+    hints = typing.get_type_hints(reader)
+    for name, value in options.items():
+        if name in set_by_job:
+            raise ConfigError(f"{origin}: key '{key}.{name}' is set by the job (from the source's entry), not in options")
+        if name not in names:
+            if takes_any:
+                continue
+            from byod.config import did_you_mean
+
+            raise ConfigError(f"{origin}: unknown key '{key}.{name}'{did_you_mean(name, names)}; "
+                              f"this source takes {names}")
+        problem = _type_problem(value, hints.get(name))
+        if problem:
+            raise ConfigError(f"{origin}: key '{key}.{name}': {problem}")
+
+
+def _type_problem(value: Any, hint: Any) -> str | None:
+    """Why ``value`` does not fit a simple annotation, or None (also for annotations not checked here)."""
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if value is None:
+        return None if type(None) in options else "must not be null"
+    plain = [o for o in options if o is not type(None)]
+    for option in plain:
+        if typing.get_origin(option) is Literal:
+            if value in typing.get_args(option):
+                return None
+        elif option is bool:
+            if isinstance(value, bool):
+                return None
+        elif option in (int, float):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and (option is float or
+                                                                                  isinstance(value, int)):
+                return None
+        elif option is str:
+            if isinstance(value, str):
+                return None
+        else:
+            return None  # a list, a mapping, a callable...: the reader checks it
+    allowed = [repr(a) for o in plain for a in (typing.get_args(o) if typing.get_origin(o) is Literal else [])]
+    wanted = f"one of {', '.join(allowed)}" if allowed else " or ".join(getattr(o, "__name__", str(o)) for o in plain)
+    return f"expected {wanted}{' or null' if type(None) in options else ''}, got {value!r}"
 
 
 def read_source(spark: SparkSession, spec: Mapping[str, Any]) -> DataFrame:

@@ -33,7 +33,7 @@ from byod.stages.packing import PackingStats
 from byod.stages.tokenize import PACK_STATS, TOKENS
 from byod.tokenizers import TokenizerKind
 
-__all__ = ["WriteMDS", "WriteResult", "ValidateMDS", "validate_mds"]
+__all__ = ["ShardFormat", "WriteMDS", "WriteResult", "ValidateMDS", "validate_mds"]
 
 _STAGING = "_staging"
 _RESULT_SCHEMA = "partition int, result string, tokens long, pack_stats string"
@@ -85,6 +85,37 @@ def _column_values(column: pa.Array, encoding: str, spark_type: T.DataType) -> l
 
 
 @dataclass(frozen=True, kw_only=True)
+class ShardFormat:
+    """How MDS shards are encoded, without where they go: a sink chooses each split's folder itself.
+
+    Args: as :class:`WriteMDS`'s ``columns``, ``compression``, ``size_limit`` and ``hashes``.
+    """
+
+    columns: Mapping[str, str] | None = None
+    compression: str | None = "zstd"
+    size_limit: int | None = DEFAULT_SIZE_LIMIT
+    hashes: tuple[str, ...] = DEFAULT_HASHES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hashes", tuple(self.hashes))  # YAML gives a list
+        if self.columns is not None:
+            if not self.columns:
+                raise ValueError("columns must name at least one column, or be None")
+            for encoding in self.columns.values():
+                get_coder(encoding)
+        parse_compression(self.compression)
+        check_hashes(self.hashes)
+        if self.size_limit is not None and (isinstance(self.size_limit, bool) or self.size_limit < 1):
+            raise ValueError(f"size_limit must be >= 1 byte or None, got {self.size_limit}")
+
+    def writer(self, output: str, **overrides: Any) -> WriteMDS:
+        """A WriteMDS into an empty ``output`` with these settings (``overrides``: e.g. ``columns``)."""
+        settings = {"columns": self.columns, "compression": self.compression, "size_limit": self.size_limit,
+                    "hashes": self.hashes, **overrides}
+        return WriteMDS(output=output, overwrite=False, **settings)
+
+
+@dataclass(frozen=True, kw_only=True)
 class WriteMDS(Stage):
     """Write a DataFrame as an MDS dataset that streaming and llm-foundry read without conversion.
 
@@ -111,10 +142,11 @@ class WriteMDS(Stage):
         overwrite: empty a non-empty ``output`` first; False raises OutputExistsError.
     """
 
+    ends_run: ClassVar[bool] = True
+
     output: str
     columns: Mapping[str, str] | None = None
     compression: str | None = "zstd"
-    ends_run: ClassVar[bool] = True
     size_limit: int | None = DEFAULT_SIZE_LIMIT
     hashes: tuple[str, ...] = DEFAULT_HASHES
     overwrite: bool = False
@@ -122,15 +154,8 @@ class WriteMDS(Stage):
     def __post_init__(self) -> None:
         if not isinstance(self.output, str) or not self.output:
             raise TypeError(f"output must be a non-empty path or URL, got {self.output!r}")
-        if self.columns is not None:
-            if not self.columns:
-                raise ValueError("columns must name at least one column, or be None")
-            for encoding in self.columns.values():
-                get_coder(encoding)
-        parse_compression(self.compression)
-        check_hashes(self.hashes)
-        if self.size_limit is not None and (isinstance(self.size_limit, bool) or self.size_limit < 1):
-            raise ValueError(f"size_limit must be >= 1 byte or None, got {self.size_limit}")
+        ShardFormat(columns=self.columns, compression=self.compression, size_limit=self.size_limit,
+                    hashes=self.hashes)  # checks the encoding settings
 
     def __call__(self, df: DataFrame) -> DataFrame:
         result = self.write(df)

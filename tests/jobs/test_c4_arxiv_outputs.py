@@ -68,13 +68,26 @@ def test_default_run_writes_the_train_split_and_examples_of_drops(spark, tmp_pat
     output = tmp_path / "default"
     urls = {doc["url"] for doc in real_web_docs(corpora)[:80]}
     report = run_job("c4_arxiv", overrides=_overrides(web, output, tokenizer_dirs["llama3"],
-                                                      "documents={format: jsonl}"))
+                                                      "documents={format: jsonl, dropped: true}"))
     assert (output / "mds" / "train" / "index.json").is_file() and not (output / "mds" / "val").exists()
-    written = [json.loads(line) for f in sorted((output / "documents").glob("part-*.json"))
-               for line in f.read_text().splitlines()]
+
+    def lines(folder: str) -> list[dict]:
+        return [json.loads(line) for f in sorted((output / folder).glob("part-*.json"))
+                for line in f.read_text().splitlines()]
+
+    written, dropped = lines("documents"), lines("dropped")
     assert len(written) == report["totals"]["kept"] == report["documents"]["documents"]
     assert len({d["id"] for d in written}) == len(written) and all(d["url"] in urls for d in written)
     assert report["documents"]["output"] == f"{output}/documents"
+    # every dropped document, once, with the stage and reason the report counts it under
+    assert report["documents"]["dropped"] == {"output": f"{output}/dropped", "format": "jsonl",
+                                              "documents": report["totals"]["dropped"]}
+    assert {d["id"] for d in dropped}.isdisjoint(d["id"] for d in written) and len({d["id"] for d in dropped}) == len(dropped)
+    by_reason: dict[str, int] = {}
+    for doc in dropped:
+        by_reason[doc["drop_reason"]] = by_reason.get(doc["drop_reason"], 0) + 1
+        assert doc["drop_stage"] and doc["url"] in urls and doc["text"]
+    assert by_reason == report["dropped_by_reason"]
     root = json.loads((output / "mds" / "index.json").read_text())
     assert all(s["raw_data"]["basename"].startswith("train/") for s in root["shards"])
     examples = report["examples"]

@@ -66,3 +66,15 @@ def test_round_bound_is_enforced(spark, tmp_path):
     random.Random(1).shuffle(ids)
     with pytest.raises(ByodError, match="did not converge in 1 rounds"):
         _labels(spark, list(zip(ids, ids[1:])), tmp_path, max_rounds=1)
+
+
+def test_a_small_graph_solved_on_the_driver_gets_the_same_labels(spark, tmp_path):
+    rng = random.Random(11)
+    nodes = [f"d{i:05d}" for i in range(400)]
+    edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(300)]
+    distributed, by_rounds = _labels(spark, edges, tmp_path / "rounds")
+    on_driver, by_driver = _labels(spark, edges, tmp_path / "driver", driver_max_edges=10_000)
+    assert by_driver == by_rounds == _union_find([e for e in edges if e[0] != e[1]])
+    assert on_driver.on_driver and on_driver.rounds == 0 and not distributed.on_driver and distributed.rounds > 0
+    too_big, _ = _labels(spark, edges, tmp_path / "limit", driver_max_edges=10)  # over the limit: rounds
+    assert not too_big.on_driver and too_big.rounds == distributed.rounds

@@ -179,6 +179,27 @@ def test_hub_id_resolves_offline_from_cache(tokenizer_dirs, monkeypatch):
         prepare_tokenizer(TokenizerSpec(name="byod-test/absent"))
 
 
+def test_the_driver_reads_a_tokenizer_without_importing_torch(tokenizer_dirs):
+    """transformers runs in a child interpreter with torch switched off; the driver gets the same tokenizer."""
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    from byod.hf_tokenizer import hf_tokenizer_facts
+
+    folder = str(tokenizer_dirs["llama3"])
+    probe = ("import sys; from byod.tokenizers import TokenizerSpec, prepare_tokenizer; "
+             f"prepare_tokenizer(TokenizerSpec(name={folder!r})); "
+             "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.split() == ["False", "False"], done.stderr[-2000:]
+    facts, hf = hf_tokenizer_facts(folder), AutoTokenizer.from_pretrained(folder)
+    assert facts.backend_json == hf.backend_tokenizer.to_str()
+    assert facts.chat_template == hf.get_chat_template() and facts.bos_token_id == hf.bos_token_id
+    assert facts.add_bos_token == bool(getattr(hf, "add_bos_token", False))
+
+
 @pytest.mark.slow
 def test_ten_megabyte_document(spark):
     text = "All work and no play makes Jack a dull boy. " * 240_000  # 10.6 MB

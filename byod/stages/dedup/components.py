@@ -7,6 +7,10 @@ Neither step adds edges, so the edge count never grows beyond the input's (O(n) 
 rounds are O(log^2 n). The graph has converged when it is a forest of stars centred on each
 component's smallest id: every ``a`` has one edge and no ``a`` is also some edge's ``b``.
 Each round is written to parquet and read back, which cuts the plan's lineage (no RDD checkpoint).
+
+A round costs 4-8 small Spark jobs whatever the graph's size, so a graph of at most ``driver_max_edges``
+edges is instead collected and solved on the driver by union-find (one job): the same labels, the
+smallest id of each component, in a fraction of the time for the small graphs most runs have.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class Components:
     path: str
     rounds: int
     edges_per_round: tuple[int, ...]
+    on_driver: bool = False
 
 
 def normalize_edges(edges: DataFrame, src: str, dst: str) -> DataFrame:
@@ -70,8 +75,11 @@ def star_check(edges: DataFrame) -> tuple[int, int]:
 
 
 def connected_components(edges: DataFrame, work_dir: str, *, src: str = "src", dst: str = "dst",
-                         max_rounds: int = 40) -> Components:
+                         max_rounds: int = 40, driver_max_edges: int = 0) -> Components:
     """Label every node of ``edges`` with its component's smallest id; runs Spark jobs (each round).
+
+    ``driver_max_edges``: a graph with at most this many distinct edges that is not already a forest
+    of stars is solved on the driver (see the module docstring); 0 always runs the rounds.
 
     Raises:
         ByodError: when the graph has not converged after ``max_rounds`` rounds.
@@ -81,6 +89,8 @@ def connected_components(edges: DataFrame, work_dir: str, *, src: str = "src", d
     normalize_edges(edges, src, dst).write.mode("overwrite").parquet(path)
     current = spark.read.parquet(path)
     size, bad = star_check(current)
+    if bad and size <= driver_max_edges:
+        return _solve_on_driver(current, os.path.join(work_dir, "cc-driver"), size)
     sizes, rounds = [size], 0
     while bad:
         if rounds >= max_rounds:
@@ -93,6 +103,32 @@ def connected_components(edges: DataFrame, work_dir: str, *, src: str = "src", d
         size, bad = star_check(current)
         sizes.append(size)
     return Components(path=path, rounds=rounds, edges_per_round=tuple(sizes))
+
+
+def _solve_on_driver(edges: DataFrame, path: str, size: int) -> Components:
+    """Union-find over the collected edges; writes each non-root node's star edge to its root."""
+    import pandas as pd
+
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    collected = edges.toPandas()  # Arrow: at the default limit of 1M edges, ~100 MB on the driver
+    for big, small in zip(collected[BIG], collected[SMALL]):
+        parent.setdefault(big, big)
+        parent.setdefault(small, small)
+        a, b = find(big), find(small)
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the smaller id stays the root
+    stars = pd.DataFrame([(node, find(node)) for node in parent if find(node) != node], columns=[BIG, SMALL])
+    edges.sparkSession.createDataFrame(stars, f"{BIG} string, {SMALL} string").write.mode("overwrite").parquet(path)
+    return Components(path=path, rounds=0, edges_per_round=(size,), on_driver=True)
 
 
 def component_labels(spark: SparkSession, components: Components) -> DataFrame:

@@ -107,6 +107,8 @@ class MinHashDedup(SurvivorReport, Filter):
             every executor reads). ``None``: under ``spark.local.dir`` or the system temp folder.
             The files back the returned frame: delete them only after it has been used.
         max_rounds: bound on connected-components rounds (O(log^2 n) are needed).
+        driver_components_max_edges: a graph of verified edges up to this size is solved on the driver by
+            union-find in one Spark job (same labels; rounds cost 4-8 small jobs each); 0: always rounds.
 
     Reason code: ``dedup.near_duplicate``.
     """
@@ -121,6 +123,7 @@ class MinHashDedup(SurvivorReport, Filter):
     priority: tuple[str, ...] | None = None
     work_dir: str | None = None
     max_rounds: int = 40
+    driver_components_max_edges: int = 1_000_000
     needs_materialized_input: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -129,6 +132,9 @@ class MinHashDedup(SurvivorReport, Filter):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{self.name}.{field} must be a positive int; got {value!r}")
+        limit = self.driver_components_max_edges
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise ValueError(f"{self.name}.driver_components_max_edges must be an int >= 0; got {limit!r}")
         if self.threshold is not None and not (isinstance(self.threshold, (int, float)) and 0 < self.threshold <= 1):
             raise ValueError(f"{self.name}.threshold must be in (0, 1] or None; got {self.threshold!r}")
         if not isinstance(self.seed, int):
@@ -182,8 +188,10 @@ class MinHashDedup(SurvivorReport, Filter):
         info.update(rounds=0, edges_per_round=[])
         parts = []
         if found:
-            comps = connected_components(edges, work, max_rounds=self.max_rounds)
-            info.update(rounds=comps.rounds, edges_per_round=list(comps.edges_per_round))
+            comps = connected_components(edges, work, max_rounds=self.max_rounds,
+                                         driver_max_edges=self.driver_components_max_edges)
+            info.update(rounds=comps.rounds, edges_per_round=list(comps.edges_per_round),
+                        components_on_driver=comps.on_driver)
             parts.append(component_labels(spark, comps).select(F.col(NODE).alias(ID), F.col(ROOT).alias(_ROOT)))
         if info["repeated_id_rows"]:
             repeated = bands.filter(F.col("band") == -1).groupBy(ID).count().filter(F.col("count") > 1)

@@ -1,18 +1,15 @@
-"""Write finetuning examples as MDS in exactly the columns llm-foundry's StreamingFinetuningDataset reads."""
+"""Finetuning examples as the MDS columns llm-foundry's StreamingFinetuningDataset reads (see FinetuneMDSSink)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from byod.columns import ID, TEXT
 from byod.errors import SchemaError
-from byod.stages.finetune.split import EVAL, SPLIT, TRAIN
+from byod.stages.finetune.split import SPLIT
 from byod.stages.finetune.tokenize import TURNS
 from byod.stages.finetune.validate import CHAT, FT_FORMAT
-from byod.stages.write import WriteMDS
 
 #: MDS columns per output kind: pre-tokenized turns, or the raw formats llm-foundry tokenizes itself.
 TOKENIZED_COLUMNS = {TURNS: "json"}
@@ -40,23 +37,3 @@ def mds_frame(kept: DataFrame) -> tuple[DataFrame, dict[str, str]]:
     pair = F.from_json(TEXT, "prompt string, response string")
     return (ordered.select(pair["prompt"].alias("prompt"), pair["response"].alias("response"), *keep),
             dict(PROMPT_RESPONSE_COLUMNS))
-
-
-def write_finetune(kept: DataFrame, *, output: str, compression: str | None = "zstd", overwrite: bool = False,
-                   size_limit: int | None = None) -> dict[str, Any]:
-    """Write ``kept`` to ``output``, or to ``output/train`` and ``output/eval`` when it has a ``split`` column.
-
-    The split folders are what llm-foundry's ``split:`` setting reads (``local/<split>``). Returns the
-    writer figures: one WriteMDS result, or ``{"samples", "splits": {"train": ..., "eval": ...}}``.
-    """
-    frame, columns = mds_frame(kept)
-    if SPLIT not in kept.columns:
-        writer = WriteMDS(output=output, columns=columns, compression=compression, overwrite=overwrite,
-                          size_limit=size_limit)
-        return writer.write(frame).to_dict()
-    splits = {}
-    for name in (TRAIN, EVAL):
-        writer = WriteMDS(output=f"{output.rstrip('/')}/{name}", columns=columns, compression=compression,
-                          overwrite=overwrite, size_limit=size_limit)
-        splits[name] = writer.write(frame.filter(F.col(SPLIT) == name)).to_dict()
-    return {"output": output, "samples": sum(s["samples"] for s in splits.values()), "splits": splits}

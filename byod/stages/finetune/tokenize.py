@@ -10,10 +10,12 @@ without special tokens (the template writes them). Which tokens carry loss follo
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -23,6 +25,7 @@ from pyspark.sql import types as T
 
 from byod.columns import STAGE_REASON, TEXT
 from byod.errors import InputError, SchemaError
+from byod.hf_tokenizer import hf_tokenizer_facts
 from byod.stages.base import Filter, live_text, require_columns
 from byod.stages.finetune.chat import ChatTemplateError, render_chat, slice_turns
 from byod.tokenizers import PreparedTokenizer, TokenizerSpec, load_tokenizer, prepare_tokenizer
@@ -64,23 +67,19 @@ class FinetuneTokenizer:
 
 
 def prepare_finetune_tokenizer(name: str, chat_template: str | None = None) -> FinetuneTokenizer:
-    """Load the tokenizer once on the driver with transformers and keep what tokenization needs."""
-    try:
-        from transformers import AutoTokenizer
-    except ImportError as error:
+    """Read the tokenizer once for the driver with transformers and keep what tokenization needs.
+
+    A chat without a template (given or the tokenizer's) is dropped with a reason, not an error.
+    """
+    if importlib.util.find_spec("transformers") is None:
         raise InputError("TokenizeFinetune needs transformers on the driver (chat templates, special tokens); "
-                         "pip install transformers") from error
-    prepared = prepare_tokenizer(TokenizerSpec(name=name, kind="hf"))
-    hf = AutoTokenizer.from_pretrained(name)
-    template = chat_template
-    if template is None:
-        try:
-            template = hf.get_chat_template()
-        except ValueError:
-            template = None  # prompt/response examples need none; chats are dropped with a reason
-    special = {k: v for k, v in hf.special_tokens_map.items() if isinstance(v, (str, list))}
-    strips_bos = bool(getattr(hf, "add_bos_token", False)) and hf.bos_token_id is not None
-    return FinetuneTokenizer(prepared, template, special, hf.bos_token_id if strips_bos else None)
+                         "pip install transformers")
+    spec = TokenizerSpec(name=name, kind="hf")
+    prepared = prepare_tokenizer(spec)
+    facts = hf_tokenizer_facts(str(Path(name).expanduser()) if spec.source() == "folder" else name)
+    template = chat_template if chat_template is not None else facts.chat_template
+    strips_bos = facts.add_bos_token and facts.bos_token_id is not None
+    return FinetuneTokenizer(prepared, template, dict(facts.special_tokens), facts.bos_token_id if strips_bos else None)
 
 
 def loss_tokens(turns: Sequence[Turn], target_prompts: str, target_responses: str, limit: int | None = None) -> int:
