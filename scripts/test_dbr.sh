@@ -18,6 +18,7 @@ slice=(
   tests/sources/test_c4.py tests/sources/test_files.py tests/sources/test_records.py tests/sources/test_spec.py
   tests/sources/test_hostile_files.py tests/mds/test_reader.py tests/test_pipeline.py tests/test_ids.py
   tests/test_config.py tests/test_config_safety.py tests/test_documents.py tests/reliability/test_determinism.py
+  tests/stages/test_fused.py tests/test_sinks.py
 )
 # the whole c4_arxiv job (tokenizer files come in a package that needs Python 3.11)
 if "$venv/bin/python" -c "import sys; sys.exit(sys.version_info < (3, 11))"; then
