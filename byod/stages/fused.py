@@ -14,7 +14,6 @@ or ``fold``, the ``text`` column); anything else runs as itself between fused ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame
@@ -52,8 +51,10 @@ def fused_runs(stages: Sequence[Stage]) -> list[list[Stage]]:
     return runs
 
 
-def _apply_in_order(stages: Sequence[RuleFilter | EditFilter], text: str, source: str | None) -> tuple[str | None, str | None,
-                                                                                         int | None]:
+Answer = tuple[str | None, str | None, int | None]
+
+
+def _apply_in_order(stages: Sequence[RuleFilter | EditFilter], text: str, source: str | None) -> Answer:
     """``(changed text or None, reason or None, index of the dropping stage or None)`` for one live text."""
     running = text
     for index, stage in enumerate(stages):
@@ -75,7 +76,7 @@ def _fused_udf(stages: Sequence[RuleFilter | EditFilter]):
 
     @pandas_udf(_RESULT_TYPE)
     def apply(texts: pd.Series, live: pd.Series, sources: pd.Series) -> pd.DataFrame:
-        rows: list[tuple[Any, Any, Any]] = [
+        rows: list[Answer] = [
             _apply_in_order(chain, text, source) if in_play and text is not None else (None, None, None)
             for text, in_play, source in zip(texts, live, sources)]
         frame = pd.DataFrame.from_records(rows, columns=["text", "reason", "stage"]) if rows else \
