@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PeakRSS, build_web_corpus, dedup_scores, tokenizer_folder  # noqa: E402
 
 ROOT = Path("/tmp/byod-e2e")
+#: Where each size's figures are kept (``--tag`` keeps a variant's apart: results-<tag>).
+RESULTS = ROOT / "results"
 BANDS, ROWS, NGRAM, SEQ = 16, 8, 5, 2048
 STAGES = [{"stage": "Normalize"}, {"stage": "C4QualityFilter"}, {"stage": "GopherRepetitionFilter"},
           {"stage": "GopherQualityFilter"}, {"stage": "Dedup"}]
@@ -49,7 +51,10 @@ def run_byod(corpus: Path, work: Path, tok: Path) -> dict:
 
     os.environ["BYOD_SPARK_MASTER"] = "local[2]"
     start = time.perf_counter()
-    spark = get_spark("local[2]", conf={"spark.local.dir": str(work / "spark-local")})
+    conf = {"spark.local.dir": str(work / "spark-local")}
+    if os.environ.get("BYOD_BENCH_DRIVER_MEMORY"):  # --driver-memory: what the driver heap costs and buys
+        conf["spark.driver.memory"] = os.environ["BYOD_BENCH_DRIVER_MEMORY"]
+    spark = get_spark("local[2]", conf=conf)
     spark.range(1).count()
     jvm = time.perf_counter() - start
     out = work / "out"
@@ -196,14 +201,14 @@ def measure(size: int, engine: str, tok: Path) -> dict:
         kept = [None] * (len(entering) - len(removed))
     res.update(size=size, engine=engine, input=figures, kept=len(kept), entering=len(entering),
                dedup=dedup_scores(entering, removed, family))
-    (ROOT / "results").mkdir(parents=True, exist_ok=True)
-    (ROOT / "results" / f"{size}-{engine}.json").write_text(json.dumps(res, indent=1))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{size}-{engine}.json").write_text(json.dumps(res, indent=1))
     return res
 
 
 def print_tables() -> None:
     rows = {(r["size"], r["engine"]): r for r in
-            (json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("*.json")))}
+            (json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json")))}
     print("| MB | engine | docs | cold s | run s | JVM s | docs/s | MB/s | tokens/s | peak RSS GiB | peak PSS GiB | "
           "kept | tokens | dedup P | dedup R | byod/DT cold | byod/DT run |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
@@ -245,11 +250,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20", help="comma-separated input sizes in MB of text")
     parser.add_argument("--engines", default="byod,datatrove")
+    parser.add_argument("--driver-memory", help="byod's spark.driver.memory (default: byod sizes it from the machine)")
+    parser.add_argument("--tag", default="", help="suffix of the stored results, to keep a variant beside the default")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
+    if args.driver_memory:
+        os.environ["BYOD_BENCH_DRIVER_MEMORY"] = args.driver_memory  # the child reads it
+    if args.tag:
+        global RESULTS
+        RESULTS = ROOT / f"results-{args.tag}"
     tok = tokenizer_folder(ROOT / "tokenizers")
     for size in (int(s) for s in args.sizes.split(",")):
         for engine in args.engines.split(","):

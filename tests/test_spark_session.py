@@ -32,14 +32,14 @@ GIB = 1024
 
 
 @pytest.mark.parametrize(("slots", "machine_mb", "expected_mb"), [
-    (2, 24 * GIB, 2 * GIB),      # this machine: 1 GiB base + 512 MiB per core, far below a quarter of 24 GiB
+    (2, 24 * GIB, 1536),         # this machine: 1 GiB base + 256 MiB per core, far below a quarter of 24 GiB
     (0, 24 * GIB, MIN_DRIVER_MB),  # a cluster driver runs no tasks: the base only
-    (4, 24 * GIB, 3 * GIB),
-    (8, 8 * GIB, 2 * GIB),       # a laptop: capped at a quarter of its memory for the Python workers
-    (6, 10 * GIB, 2560),         # the quarter (2.5 GiB) is rounded down to 256 MiB steps
+    (4, 24 * GIB, 2 * GIB),
+    (16, 8 * GIB, 2 * GIB),      # a laptop: capped at a quarter of its memory for the Python workers
+    (10, 10 * GIB, 2560),        # the quarter (2.5 GiB) is rounded down to 256 MiB steps
     (2, 2 * GIB, MIN_DRIVER_MB),  # a small machine still gets byod's minimum
-    (96, 1024 * GIB, 31 * GIB),  # never 32 GiB or more (compressed object pointers)
-    (3, None, 2560),             # memory unknown: the per-core rule alone
+    (200, 1024 * GIB, 31 * GIB),  # never 32 GiB or more (compressed object pointers)
+    (3, None, 1792),             # memory unknown: the per-core rule alone
 ])
 def test_driver_memory_rule(slots, machine_mb, expected_mb):
     assert driver_memory_mb(slots, machine_mb) == expected_mb
