@@ -33,7 +33,15 @@ from byod.errors import AccountingError, SchemaError
 from byod.progress import progress_step
 from byod.report import GroupCount, RunReport, summarize_counts
 from byod.safepath import check_name
-from byod.stages.base import Filter, Stage, figures_scope, live_condition, require_columns, work_dir_scope
+from byod.stages.base import (
+    Filter,
+    Stage,
+    dropped_condition,
+    figures_scope,
+    live_condition,
+    require_columns,
+    work_dir_scope,
+)
 from byod.stages.fused import fold_fused, fused_runs
 from byod.steps import StepStore, plan_steps
 
@@ -53,7 +61,7 @@ def drop_examples(annotated: DataFrame, *, per_reason: int = 3, chars: int = 200
 
     Triggers one small Spark job over the dropped rows only.
     """
-    dropped = annotated.filter(F.col(DROP_REASON).isNotNull() & F.col(REJECT_REASON).isNull())
+    dropped = annotated.filter(dropped_condition(annotated))
     where = [c for c in ("url", "path") if c in annotated.columns]
     ranked = (dropped.select(DROP_REASON, ID, SOURCE, F.substring(TEXT, 1, chars).alias(TEXT),
                              F.coalesce(*[F.col(c).cast("string") for c in where]).alias(ORIGIN) if where

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
-from byod.columns import DROP_REASON, DROP_STAGE, ID, REJECT_REASON
+from byod.columns import DROP_REASON, DROP_STAGE, ID
+from byod.stages.base import dropped_condition
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,9 +47,7 @@ class DocumentsSink:
 
     def write_dropped(self, annotated: DataFrame, folder: str, columns: list[str]) -> dict[str, Any]:
         """Write the rows of a pipeline's annotated frame that a stage dropped: ``columns`` and who dropped them."""
-        dropped = annotated.filter(F.col(DROP_REASON).isNotNull() & F.col(REJECT_REASON).isNull()) \
-            if REJECT_REASON in annotated.columns else annotated.filter(F.col(DROP_REASON).isNotNull())
-        dropped = dropped.select(*columns, DROP_STAGE, DROP_REASON)
+        dropped = annotated.filter(dropped_condition(annotated)).select(*columns, DROP_STAGE, DROP_REASON)
         return {"output": folder, "format": self.format, "documents": self._write(dropped, folder)}
 
     def _write(self, frame: DataFrame, folder: str) -> int:

@@ -107,6 +107,12 @@ def _json_safe(value: Any) -> Any:
     return repr(value)
 
 
+def dropped_condition(df: DataFrame) -> Column:
+    """True for rows a stage dropped (not those a reader rejected): what ``drop_reason`` counts."""
+    condition = F.col(DROP_REASON).isNotNull()
+    return condition & F.col(REJECT_REASON).isNull() if REJECT_REASON in df.columns else condition
+
+
 def live_condition(df: DataFrame) -> Column:
     """True for rows still in play: not rejected by a reader and not dropped by an earlier stage."""
     condition = F.lit(True)
