@@ -33,6 +33,8 @@ def test_sinks_check_their_settings_before_spark():
         DocumentsSink(dropped="yes")
     with pytest.raises(ValueError, match="write_tokens must be true or false"):
         FinetuneMDSSink(write_tokens="no")
+    with pytest.raises(ValueError, match="columns cannot be set"):
+        FinetuneMDSSink(shards=ShardFormat(columns={"text": "str"}))
     with pytest.raises(ValueError):
         ShardFormat(compression="lz4000")
     with pytest.raises(ValueError, match="size_limit"):

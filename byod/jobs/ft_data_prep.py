@@ -63,7 +63,7 @@ def plan(cfg: Config, origin: str) -> Planned:
     if to_plain(cfg.split).get("eval_fraction") is not None:
         stages.append(construct(SplitTrainEval, to_plain(cfg.split), key="split", origin=origin))
     shards = construct(ShardFormat, to_plain(cfg.mds), key="mds", origin=origin)
-    sink = construct(FinetuneMDSSink, {"shards": shards, "write_tokens": cfg.write_tokens}, key="write_tokens",
+    sink = construct(FinetuneMDSSink, {"shards": shards, "write_tokens": cfg.write_tokens}, key="mds",
                      origin=origin)
     return Planned(stages, sink)
 

@@ -37,6 +37,8 @@ class FinetuneMDSSink:
     def __post_init__(self) -> None:
         if not isinstance(self.write_tokens, bool):
             raise ValueError(f"write_tokens must be true or false, got {self.write_tokens!r}")
+        if self.shards.columns is not None:  # it would be replaced by llm-foundry's columns without a word
+            raise ValueError("columns cannot be set: the finetuning sink writes the columns llm-foundry reads")
 
     def write_to(self, kept: DataFrame, folder: str) -> dict[str, Any]:
         """Write (one Spark job per split) and return the writer's figures for the report."""
