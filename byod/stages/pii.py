@@ -27,17 +27,19 @@ EMAIL = re.compile(
     r"(?<![\w.+%-])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
 )
+# Each pattern but the e-mail one opens with a lookahead for its first character: the engine then rejects
+# most positions on one character test before it evaluates the lookbehinds (about 2x faster, same matches).
 # Four octets of 0-255 without leading zeros, not inside a longer dotted run of numbers (so the version
 # "1.2.3.4.5" and "300.1.1.1" are not addresses), nor glued to letters or digits.
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-IPV4 = re.compile(rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\w|\.\d)")
+IPV4 = re.compile(rf"(?=\d)(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\w|\.\d)")
 # Hex groups and colons (at least two colons), optionally ending in a dotted IPv4; ipaddress decides.
-IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])")
+IPV6 = re.compile(r"(?=[0-9A-Fa-f:])(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])")
 # Phone numbers only in shapes dates and plain numbers do not take: an international "+<country>"
 # prefix followed by digit groups, or the North American 3-3-4 grouping "(555) 123-4567" / "555.123.4567"
 # (optionally after "1 "). A date ("2021-05-06", "06.05.2021") has neither shape.
 PHONE = re.compile(
-    r"(?<![\w+])(?<!\d[-.])(?:"
+    r"(?=[+(\d])(?<![\w+])(?<!\d[-.])(?:"
     r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,5}"
     r"|(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}"
     r")(?!\w|[-.]\d)"
@@ -46,7 +48,19 @@ PHONE = re.compile(
 # 4-6-5, the groups split by one space or one dash used throughout (so "1675 2008-06-09 13", a file size
 # before a date, is not a candidate). The Luhn check decides.
 CREDIT_CARD = re.compile(
-    r"(?<![\w.-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}|\d{4}([ -])\d{6}\2\d{5})(?![\w-]|\.\d)")
+    r"(?=\d)(?<![\w.-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}|\d{4}([ -])\d{6}\2\d{5})(?![\w-]|\.\d)")
+
+
+#: Necessary conditions, one per kind, that Python's regex engine scans for fast (they start with a plain
+#: character class or literal, which the full patterns' lookbehinds prevent): a text without one cannot
+#: match the kind's pattern, so the full scan is skipped. Each is a sub-pattern every full match contains.
+CANDIDATES: dict[str, re.Pattern[str]] = {
+    "email": re.compile("@"),
+    "credit_card": re.compile(r"\d{4}[ -]?\d{4}"),  # 13+ digits, or 4 digits, a separator and 4 or 6 more
+    "ipv6": re.compile(r":[0-9A-Fa-f]{0,4}:"),  # two colons with at most one hex group between them
+    "ipv4": re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d"),  # the three dots and the digits around them
+    "phone": re.compile(r"\+\d|\d{3}[ .-]\d{4}"),  # the "+<country>" prefix or the 3-4 tail of 3-3-4
+}
 
 
 def luhn_valid(number: str) -> bool:
@@ -140,8 +154,7 @@ class PIIRedact(Filter):
         """``(new text, count per kind in KINDS order)``; pure Python, testable without Spark."""
         counts = dict.fromkeys(KINDS, 0)
         for kind, pattern, placeholder in self._enabled():
-            # Cheap tests first: most documents have no "@" or ":" and skip the regex scan entirely.
-            if (kind == "email" and "@" not in text) or (kind == "ipv6" and "::" not in text and text.count(":") < 7):
+            if not CANDIDATES[kind].search(text):  # most documents hold no candidate of most kinds
                 continue
 
             def replace(match: re.Match[str], kind: str = kind, placeholder: str = placeholder) -> str:
@@ -154,16 +167,21 @@ class PIIRedact(Filter):
             text = pattern.sub(replace, text)
         return (text, *(counts[k] for k in KINDS))
 
+    def _changes(self, text: str) -> tuple[str | None, ...]:
+        """:meth:`redact` with a null text where nothing was replaced: most texts need not travel back."""
+        redacted, *counts = self.redact(text)
+        return (redacted if any(counts) else None, *counts)
+
     def annotate(self, df: DataFrame) -> DataFrame:
         require_columns(df, self.name, TEXT, *((SOURCE,) if self.sources is not None else ()))
         clash = [c for c in (PII_COUNTS, _RESULT) if c in df.columns]
         if clash:
             raise SchemaError(f"{self.name} writes {clash} but the frame already has them; use the stage once")
         fields = (("text", "string"), *((k, "int") for k in KINDS))
-        scored = df.withColumn(_RESULT, struct_udf(self.redact, fields)(F.when(live_condition(df), F.col(TEXT))))
+        scored = df.withColumn(_RESULT, struct_udf(self._changes, fields)(F.when(live_condition(df), F.col(TEXT))))
         result = F.col(_RESULT)
         # Only a document with a replacement gets a new text value; the others keep theirs untouched.
-        changed = sum((F.coalesce(result[k], F.lit(0)) for k in KINDS), F.lit(0)) > 0
+        changed = result["text"].isNotNull()
         return scored.withColumns({
             TEXT: F.when(changed, result["text"]).otherwise(F.col(TEXT)),
             PII_COUNTS: F.struct(*(result[k].alias(k) for k in KINDS)),

@@ -107,3 +107,52 @@ def test_alone_rows_already_out_are_untouched_and_schema_checked(spark) -> None:
     assert PII_COUNTS not in PIIRedact()(df).columns
     with pytest.raises(SchemaError, match=r"needs column\(s\) \['text'\]"):
         PIIRedact()(df.drop(TEXT))
+
+
+# --- the candidate prefilters: a text they reject must hold no match of the kind ---------------------------
+_PATTERNS = {"email": "EMAIL", "credit_card": "CREDIT_CARD", "ipv6": "IPV6", "ipv4": "IPV4", "phone": "PHONE"}
+
+
+def _candidate_misses(texts) -> list[tuple[str, str]]:
+    """(kind, match) for every full-pattern match in which the kind's candidate pattern finds nothing."""
+    from byod.stages import pii
+
+    missed = []
+    for kind, name in _PATTERNS.items():
+        for text in texts:
+            for match in getattr(pii, name).finditer(text):
+                if not pii.CANDIDATES[kind].search(match.group(0)):
+                    missed.append((kind, match.group(0)))
+    return missed
+
+
+def test_every_match_holds_its_kinds_candidate_on_real_text(corpora) -> None:
+    texts = []
+    for name in ("web_public.jsonl.gz", "latex_public.jsonl.gz"):
+        with gzip.open(corpora / name, "rt", encoding="utf-8") as handle:
+            texts += [json.loads(line)["text"] for line in handle]
+    crafted = ["+44 20 7946 0958", "(555) 123-4567", "1 555.123.4567", "4111-1111-1111-1111", "378282246310005",
+               "3782 822463 10005", "1:2:3:4:5:6:7:8", "::ffff:8.8.8.8", "8.8.8.8",
+               "a@b.co", "x.y+z@mail.example.org"]
+    pattern_only = ["+1 2 34", "::1", "fe80::1%eth0"]  # the patterns match; the checks after them say no
+    assert not _candidate_misses(texts + crafted + pattern_only)
+    assert all(any(ALL.redact(t)[1:]) for t in crafted)  # the crafted ones are redacted: the test sees matches
+
+
+hypothesis = pytest.importorskip("hypothesis")
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(hypothesis.strategies.lists(hypothesis.strategies.sampled_from(
+    ["+", "1", "7", "12", "255", "4111", "378282", " ", ".", "-", ":", "::", "(", ")", "@", "a", "ex.org", "fF", "\n"]),
+    max_size=24).map("".join))
+def test_the_candidate_prefilters_change_no_redaction(text: str) -> None:
+    import re
+
+    from byod.stages import pii
+
+    assert not _candidate_misses([text])
+    with pytest.MonkeyPatch.context() as patch:  # every text a candidate of every kind: the full scans always run
+        patch.setattr(pii, "CANDIDATES", dict.fromkeys(pii.CANDIDATES, re.compile("")))
+        unfiltered = ALL.redact(text)
+    assert ALL.redact(text) == unfiltered
